@@ -1,0 +1,116 @@
+"""Ingest: load, clean, chunk, embed and store articles, idempotently."""
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from .chunk import Chunker
+from .loaders import iter_articles
+from .store import ArticleStore
+from .types import Article, Chunk, Skipped
+
+__all__ = ["IngestReport", "Ingestor", "article_version"]
+
+# Embedding is the slow step and likes full batches, so the chunks of several articles are embedded together.
+BATCH_ARTICLES = 16
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did."""
+
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks_written: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.replaced)
+
+    def as_dict(self) -> dict:
+        return {
+            "added": len(self.added), "replaced": len(self.replaced), "unchanged": len(self.unchanged),
+            "skipped": [{"where": s.where, "reason": s.reason} for s in self.skipped],
+            "chunks_written": self.chunks_written,
+        }
+
+
+def article_version(article: Article) -> str:
+    """A hash of everything stored for an article: the same article gives the same version."""
+    payload = json.dumps(
+        [article.title, article.text, article.url, article.source, article.published, list(article.authors)]
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:20]
+
+
+Progress = Callable[[str, int], None]  # (event, amount): "article" or "chunks"
+
+
+class Ingestor:
+    """Writes articles into an `ArticleStore`, embedding only chunks the store does not have yet."""
+
+    def __init__(self, store: ArticleStore, embeddings: Embeddings, chunker: Chunker):
+        self.store = store
+        self.embeddings = embeddings
+        self.chunker = chunker
+
+    def ingest_paths(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
+        """Ingest every article under the paths."""
+        return self.ingest(iter_articles(paths), progress)
+
+    def ingest(self, items: Iterable[Article | Skipped], progress: Progress | None = None) -> IngestReport:
+        """Ingest articles (and record `Skipped` items) in batches; safe to repeat."""
+        report, pending, seen = IngestReport(), [], {}
+        for item in items:
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+                continue
+            if item.id in seen:
+                report.skipped.append(Skipped(item.id, f"duplicate article id (first seen in this run as {seen[item.id]!r})"))
+                continue
+            seen[item.id] = item.title
+            pending.append(item)
+            if len(pending) >= BATCH_ARTICLES:
+                self._flush(pending, report, progress)
+                pending = []
+        self._flush(pending, report, progress)
+        return report
+
+    def _flush(self, articles: list[Article], report: IngestReport, progress: Progress | None) -> None:
+        if not articles:
+            return
+        stored = self.store.get_many(a.id for a in articles)
+        todo: list[tuple[Article, str, list[Chunk]]] = []
+        for article in articles:
+            version = article_version(article)
+            previous = stored.get(article.id)
+            if previous is not None and previous.version == version:
+                report.unchanged.append(article.id)
+                _tick(progress, "article", 1)
+                continue
+            todo.append((article, version, self.chunker.chunk(article)))
+        all_chunks = [c for _, _, chunks in todo for c in chunks]
+        have = self.store.existing_chunk_ids([c.id for c in all_chunks])
+        missing = [c for c in all_chunks if c.id not in have]
+        vectors = dict(zip((c.id for c in missing), self.embeddings.embed_documents([c.embed_text for c in missing])))
+        for article, version, chunks in todo:
+            self.store.put(article, version, chunks, {c.id: vectors[c.id] for c in chunks if c.id in vectors})
+            (report.replaced if article.id in stored else report.added).append(article.id)
+            report.chunks_written += sum(1 for c in chunks if c.id in vectors)
+            _tick(progress, "chunks", len(chunks))
+            _tick(progress, "article", 1)
+
+    def delete(self, article_id: str) -> bool:
+        """Remove one article; False if it was not there."""
+        return self.store.delete(article_id)
+
+
+def _tick(progress: Progress | None, event: str, amount: int) -> None:
+    if progress is not None:
+        progress(event, amount)

@@ -1,0 +1,209 @@
+"""Chunks and an article registry in Chroma (persistent on disk, or a `chroma run` server)."""
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from .errors import StoreError
+from .types import Article, Chunk
+
+__all__ = ["ArticleStore", "Hit", "StoredArticle", "connect"]
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """What the registry knows of one ingested article."""
+
+    id: str
+    title: str
+    url: str | None
+    source: str | None
+    published: str | None
+    version: str
+    chunk_ids: tuple[str, ...]
+    first_seen: str
+    ingested_at: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk with its article's metadata and cosine similarity."""
+
+    chunk_id: str
+    article_id: str
+    text: str
+    score: float
+    ord: int
+    title: str
+    url: str | None
+    source: str | None
+    published: str | None
+
+
+def connect(settings):
+    """A Chroma client for the settings: the `chroma run` server at `chroma_url`, else on-disk under home."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        parts = urlsplit(settings.chroma_url)
+        try:
+            return chromadb.HttpClient(
+                host=parts.hostname, port=parts.port or (443 if parts.scheme == "https" else 8000),
+                ssl=parts.scheme == "https", settings=chroma_settings,
+            )
+        except Exception as exc:
+            raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from exc
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    except Exception as exc:
+        raise StoreError(f"cannot open the store at {settings.chroma_dir}: {exc}") from exc
+
+
+class ArticleStore:
+    """Chunks with vectors, plus one registry record per article naming its current chunks.
+
+    The registry is the source of truth: a chunk counts only while its article's registry record
+    lists it, so a reader never sees half of an article that is being written or replaced.
+    """
+
+    def __init__(self, client, name: str = "newsqa"):
+        self.client = client
+        self.name = name
+        try:
+            # embedding_function=None: Chroma's default would download a model; we always pass vectors.
+            self.chunks = client.get_or_create_collection(
+                f"{name}_chunks", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            )
+            self.registry = client.get_or_create_collection(f"{name}_articles", embedding_function=None)
+        except Exception as exc:
+            raise StoreError(f"cannot open the collections of store {name!r}: {exc}") from exc
+
+    def get(self, article_id: str) -> StoredArticle | None:
+        """The registry record of one article, if it is in the store."""
+        found = self.get_many([article_id])
+        return found.get(article_id)
+
+    def get_many(self, article_ids: Iterable[str]) -> dict[str, StoredArticle]:
+        """Registry records by article id (ids not in the store are left out)."""
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return {}
+        result = self._call(self.registry.get, ids=ids, include=["metadatas"])
+        return {i: _stored(i, m) for i, m in zip(result["ids"], result["metadatas"])}
+
+    def articles(self, limit: int | None = None, offset: int = 0) -> list[StoredArticle]:
+        """Registry records, newest ingest first."""
+        result = self._call(self.registry.get, include=["metadatas"])
+        stored = [_stored(i, m) for i, m in zip(result["ids"], result["metadatas"])]
+        stored.sort(key=lambda a: (a.ingested_at, a.id), reverse=True)
+        return stored[offset:offset + limit if limit is not None else None]
+
+    def counts(self) -> tuple[int, int]:
+        """(articles, chunks) in the store."""
+        return self._call(self.registry.count), self._call(self.chunks.count)
+
+    def existing_chunk_ids(self, chunk_ids: Sequence[str]) -> set[str]:
+        """Those of the given chunk ids that already have a stored vector."""
+        if not chunk_ids:
+            return set()
+        return set(self._call(self.chunks.get, ids=list(chunk_ids), include=[])["ids"])
+
+    def put(self, article: Article, version: str, chunks: Sequence[Chunk], vectors: dict[str, list[float]]) -> None:
+        """Make `chunks` the article's current chunks; `vectors` holds those not stored yet.
+
+        Order matters for readers and crashes: new chunks first, then the registry switch,
+        then the old chunks go.
+        """
+        previous = self.get(article.id)
+        new = [c for c in chunks if c.id in vectors]
+        if new:
+            self._call(
+                self.chunks.upsert,
+                ids=[c.id for c in new],
+                embeddings=[vectors[c.id] for c in new],
+                documents=[c.text for c in new],
+                metadatas=[_chunk_metadata(article, c) for c in new],
+            )
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        record = {
+            "title": article.title,
+            "url": article.url or "",
+            "source": article.source or "",
+            "published": article.published or "",
+            "version": version,
+            "chunk_ids": json.dumps([c.id for c in chunks]),
+            "first_seen": previous.first_seen if previous else now,
+            "ingested_at": now,
+        }
+        self._call(self.registry.upsert, ids=[article.id], embeddings=[[1.0]], metadatas=[record])
+        keep = {c.id for c in chunks}
+        self._delete_chunks(article.id, keep)
+
+    def delete(self, article_id: str) -> bool:
+        """Remove an article and its chunks; False if it was not in the store."""
+        existed = self.get(article_id) is not None
+        self._call(self.registry.delete, ids=[article_id])
+        self._delete_chunks(article_id, keep=set())
+        return existed
+
+    def search(self, vector: Sequence[float], k: int) -> list[Hit]:
+        """The k nearest current chunks to a query vector, best first."""
+        if k < 1:
+            raise ValueError(f"k must be positive, got {k}")
+        n = self._call(self.chunks.count)
+        if n == 0:
+            return []
+        result = self._call(
+            self.chunks.query, query_embeddings=[list(vector)], n_results=min(n, k + 10),
+            include=["documents", "metadatas", "distances"],
+        )
+        rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
+        hits = [_hit(i, d, m, dist) for i, d, m, dist in rows]
+        return self.current(hits)[:k]
+
+    def current(self, hits: Sequence[Hit]) -> list[Hit]:
+        """Only the hits that belong to their article's current version."""
+        registry = self.get_many(h.article_id for h in hits)
+        return [h for h in hits if h.article_id in registry and h.chunk_id in registry[h.article_id].chunk_ids]
+
+    def _delete_chunks(self, article_id: str, keep: set[str]) -> None:
+        stored = self._call(self.chunks.get, where={"article_id": article_id}, include=[])["ids"]
+        stale = [i for i in stored if i not in keep]
+        if stale:
+            self._call(self.chunks.delete, ids=stale)
+
+    def _call(self, method, *args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except Exception as exc:
+            raise StoreError(f"the vector store failed: {exc}") from exc
+
+
+def _chunk_metadata(article: Article, chunk: Chunk) -> dict:
+    meta = {"article_id": article.id, "ord": chunk.ord, "title": article.title}
+    for key in ("url", "source", "published"):
+        if getattr(article, key):
+            meta[key] = getattr(article, key)
+    return meta
+
+
+def _hit(chunk_id: str, text: str, meta: dict, distance: float) -> Hit:
+    return Hit(
+        chunk_id=chunk_id, article_id=meta["article_id"], text=text, score=round(1.0 - float(distance), 4),
+        ord=int(meta.get("ord", 0)), title=meta.get("title", ""), url=meta.get("url"),
+        source=meta.get("source"), published=meta.get("published"),
+    )
+
+
+def _stored(article_id: str, meta: dict) -> StoredArticle:
+    return StoredArticle(
+        id=article_id, title=meta.get("title", ""), url=meta.get("url") or None,
+        source=meta.get("source") or None, published=meta.get("published") or None,
+        version=meta.get("version", ""), chunk_ids=tuple(json.loads(meta.get("chunk_ids", "[]"))),
+        first_seen=meta.get("first_seen", ""), ingested_at=meta.get("ingested_at", ""),
+    )

