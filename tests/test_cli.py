@@ -1,0 +1,131 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from ui.cli import cli
+
+from .conftest import SEED_ARTICLE
+
+
+@pytest.fixture
+def run(make_services):
+    """Runs `newsqa ARGS` in-process over fake services; stdout and stderr are kept apart."""
+
+    def invoke(*args, answers=("104",), services=None):
+        services = services or make_services(*answers)
+        result = CliRunner().invoke(cli, list(args), obj=services, catch_exceptions=False)
+        return result, services
+
+    return invoke
+
+
+def test_ingest_prints_counts_and_skips(run):
+    result, _ = run("ingest", "seeds")
+    assert result.exit_code == 0
+    assert "added 1, replaced 0, unchanged 0, skipped 1" in result.stdout
+    assert "skipped seeds/questions.jsonl: a question set" in result.stdout
+    assert "store: 1 articles" in result.stdout
+
+
+def test_reingest_says_nothing_was_written(run):
+    _, services = run("ingest", SEED_ARTICLE)
+    result, _ = run("ingest", SEED_ARTICLE, services=services)
+    assert "Nothing to write: all 1 articles are unchanged." in result.stdout
+    assert "(0 chunks embedded)" in result.stdout
+
+
+def test_ingest_json_is_one_object(run):
+    result, _ = run("ingest", "--json", SEED_ARTICLE)
+    data = json.loads(result.stdout)
+    assert data["added"] == 1 and data["store"]["articles"] == 1 and data["chunks_written"] > 0
+
+
+def test_ingest_of_nothing_usable_fails(run, tmp_path):
+    binary = tmp_path / "x.txt"
+    binary.write_bytes(b"\x00\x01\x02")
+    result, _ = run("ingest", str(binary))
+    assert result.exit_code == 1
+    assert "binary file" in result.stdout
+
+
+def test_ingest_missing_path_is_a_usage_error(run):
+    result, _ = run("ingest", "no/such/file.txt")
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+def test_ingest_needs_paths_or_delete(run):
+    result, _ = run("ingest")
+    assert result.exit_code == 2 and "give files or directories" in result.stderr
+
+
+def test_delete_removes_one_article(run):
+    _, services = run("ingest", SEED_ARTICLE)
+    result, _ = run("ingest", "--delete", "000_60b8ed085d617c0b", "--delete", "nope", services=services)
+    assert "deleted: 000_60b8ed085d617c0b" in result.stdout
+    assert "not in the store: nope" in result.stdout
+    assert services.store.counts() == (0, 0)
+
+
+def test_ask_json_prints_exactly_one_json_object(run):
+    _, services = run("ingest", SEED_ARTICLE)
+    result, _ = run("ask", "--json", "How many prisoners were recaptured?", services=services)
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)  # fails if anything else is on stdout
+    assert data["answer"] == "104" and data["abstained"] is False
+    assert data["citations"][0]["article_id"] == "000_60b8ed085d617c0b"
+
+
+def test_ask_text_lists_numbered_sources(run):
+    _, services = run("ingest", SEED_ARTICLE)
+    result, _ = run("ask", "How many prisoners were recaptured?", services=services)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "104"
+    assert "Sources:" in lines and any(line.startswith("[1] In a shocking development") for line in lines)
+
+
+def test_ask_on_an_empty_store_says_what_to_do(run):
+    result, _ = run("ask", "Anything?")
+    assert result.exit_code == 1
+    assert "the store is empty: run `newsqa ingest PATH...` first" in result.stderr
+
+
+def test_ask_with_an_empty_question_is_a_clear_error(run):
+    _, services = run("ingest", SEED_ARTICLE)
+    result, _ = run("ask", "   ", services=services)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "error: the question is empty"
+
+
+def test_articles_lists_the_store(run):
+    _, services = run("ingest", SEED_ARTICLE)
+    result, _ = run("articles", "--json", services=services)
+    [row] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert row["id"] == "000_60b8ed085d617c0b" and row["chunks"] > 0
+
+
+def test_bad_settings_are_usage_errors(monkeypatch):
+    monkeypatch.setenv("NEWSQA_TOP_K", "lots")
+    result = CliRunner().invoke(cli, ["articles"])
+    assert result.exit_code == 2
+    assert "NEWSQA_TOP_K must be an integer" in result.stderr
+
+
+def test_flags_override_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("NEWSQA_TOP_K", "9")
+    refused = CliRunner().invoke(cli, ["--top-k", "0", "articles"])
+    assert refused.exit_code == 2 and "top-k must be 1..50, got 0" in refused.stderr
+    result = CliRunner().invoke(cli, ["--home", str(tmp_path / "h"), "articles"])
+    assert result.exit_code == 0, result.output
+    assert "0 articles, 0 chunks" in result.stderr
+    assert (tmp_path / "h" / "chroma").is_dir()
+
+
+def test_import_rag_does_not_import_gradio():
+    import subprocess
+    import sys
+
+    code = "import rag, ingest, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in ('gradio', 'ui')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
