@@ -52,10 +52,9 @@ def answer_markdown(answer: Answer) -> str:
 
 def store_markdown(articles: int, chunks: int, recent: list) -> str:
     """The side panel: what the store holds and the latest articles."""
-    lines = [f"**{articles}** articles · **{chunks}** chunks"]
+    lines = [f"**{articles}** articles · **{chunks}** chunks", ""]
     if recent:
-        lines.append(f"Last ingest: {escape_markdown(recent[0].ingested_at)}")
-        lines.append("")
+        lines += [f"Last ingest: {escape_markdown(recent[0].ingested_at)}", ""]
         for article in recent:
             date = f" ({escape_markdown(article.published)})" if article.published else ""
             lines.append(f"- {escape_markdown(article.title or article.id)}{date}")
