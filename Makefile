@@ -26,8 +26,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	@echo "==> [2/3] llama-cpp-python: compiled from source the first time, ~5-6 min on 2 cores (pip caches the wheel)"
 	@$(BIN)/pip install -v "llama-cpp-python==0.3.36" > $(VENV)/llama-build.log 2>&1 & pid=$$!; \
 	last=; while kill -0 $$pid 2>/dev/null; do \
-	  sleep 3; step=$$(grep -oE '\[ *[0-9]+%\]' $(VENV)/llama-build.log | tail -1 || true); \
-	  if [ -n "$$step" ] && [ "$$step" != "$$last" ]; then echo "    $$(date +%T) compiling llama.cpp $$step"; last=$$step; fi; \
+	  sleep 3; step=$$(grep -oE '^ *\[ *[0-9]+(%|/[0-9]+)\]' $(VENV)/llama-build.log | tail -1 | tr -d ' ' || true); \
+	  if [ -n "$$step" ] && [ "$$step" != "$$last" ] && [ $$SECONDS -ge 15 ]; then \
+	    echo "    $$(date +%T) compiling llama.cpp, step $$step"; last=$$step; SECONDS=0; fi; \
 	done; \
 	wait $$pid || { tail -40 $(VENV)/llama-build.log; echo "llama-cpp-python failed to install; full log: $(VENV)/llama-build.log"; exit 1; }
 	@echo "==> [3/3] newsqa and its dependencies"

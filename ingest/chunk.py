@@ -79,6 +79,11 @@ class Chunker:
         self.overlap = overlap
         self.title_tokens = title_tokens
 
+    @property
+    def signature(self) -> str:
+        """What decides the chunks besides the article; part of every article's stored version."""
+        return f"chunk-v1/{self.max_tokens}/{self.overlap}/{self.title_tokens}"
+
     def chunk(self, article: Article) -> list[Chunk]:
         """The article's chunks, in order, with ids derived from the article id and content."""
         header = self._header(article)

@@ -26,6 +26,7 @@ class MiniLMEmbeddings(Embeddings):
     """Normalised 384-d sentence vectors; the model loads on first use, never from a hub."""
 
     dimension = 384
+    name = "all-MiniLM-L6-v2"
 
     def __init__(self, model_dir: Path | None = None, batch_size: int = 16):
         self.model_dir = Path(model_dir) if model_dir else packaged_model_dir()

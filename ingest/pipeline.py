@@ -27,24 +27,27 @@ class IngestReport:
     replaced: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
     chunks_written: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.replaced)
+        return bool(self.added or self.replaced or self.deleted)
 
     def as_dict(self) -> dict:
         return {
             "added": len(self.added), "replaced": len(self.replaced), "unchanged": len(self.unchanged),
+            "deleted": len(self.deleted),
             "skipped": [{"where": s.where, "reason": s.reason} for s in self.skipped],
             "chunks_written": self.chunks_written,
         }
 
 
-def article_version(article: Article) -> str:
-    """A hash of everything stored for an article: the same article gives the same version."""
+def article_version(article: Article, pipeline: str = "") -> str:
+    """A hash of everything stored for an article and of how it was chunked and embedded:
+    the same article through the same pipeline gives the same version."""
     payload = json.dumps(
-        [article.title, article.text, article.url, article.source, article.published, list(article.authors)]
+        [article.title, article.text, article.url, article.source, article.published, list(article.authors), pipeline]
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
 
@@ -59,13 +62,19 @@ class Ingestor:
         self.store = store
         self.embeddings = embeddings
         self.chunker = chunker
+        self.pipeline = f"{chunker.signature}/{getattr(embeddings, 'name', type(embeddings).__name__)}"
 
     def ingest_paths(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
         """Ingest every article under the paths."""
         return self.ingest(iter_articles(paths), progress)
 
-    def ingest(self, items: Iterable[Article | Skipped], progress: Progress | None = None) -> IngestReport:
-        """Ingest articles (and record `Skipped` items) in batches; safe to repeat."""
+    def ingest(self, items: Iterable[Article | Skipped], progress: Progress | None = None, *,
+               prune: bool = False) -> IngestReport:
+        """Ingest articles (and record `Skipped` items) in batches; safe to repeat.
+
+        With `prune`, articles in the store that are not among the items are deleted, so that the
+        store holds exactly this corpus.
+        """
         report, pending, seen = IngestReport(), [], {}
         for item in items:
             if isinstance(item, Skipped):
@@ -80,6 +89,10 @@ class Ingestor:
                 self._flush(pending, report, progress)
                 pending = []
         self._flush(pending, report, progress)
+        if prune:
+            report.deleted = [a.id for a in self.store.articles() if a.id not in seen]
+            for article_id in report.deleted:
+                self.store.delete(article_id)
         return report
 
     def _flush(self, articles: list[Article], report: IngestReport, progress: Progress | None) -> None:
@@ -88,7 +101,7 @@ class Ingestor:
         stored = self.store.get_many(a.id for a in articles)
         todo: list[tuple[Article, str, list[Chunk]]] = []
         for article in articles:
-            version = article_version(article)
+            version = article_version(article, self.pipeline)
             previous = stored.get(article.id)
             if previous is not None and previous.version == version:
                 report.unchanged.append(article.id)

@@ -113,6 +113,13 @@ class ArticleStore:
             return set()
         return set(self._call(self.chunks.get, ids=list(chunk_ids), include=[])["ids"])
 
+    def chunk_texts(self, chunk_ids: Sequence[str]) -> dict[str, str]:
+        """The stored text of each chunk id that exists."""
+        if not chunk_ids:
+            return {}
+        result = self._call(self.chunks.get, ids=list(dict.fromkeys(chunk_ids)), include=["documents"])
+        return dict(zip(result["ids"], result["documents"]))
+
     def put(self, article: Article, version: str, chunks: Sequence[Chunk], vectors: dict[str, list[float]]) -> None:
         """Make `chunks` the article's current chunks; `vectors` holds those not stored yet.
 

@@ -8,6 +8,7 @@ from ingest.clean import clean_text
 from ingest.config import Settings
 from ingest.errors import QuestionError
 
+from .choices import score_choices
 from .evidence import Evidence, select_evidence, supporting
 from .llm import GenerationLLM, build_llm
 from .prompt import UNKNOWN, answer_prompt
@@ -57,6 +58,11 @@ class QA:
         retriever = Retriever(store, embeddings or MiniLMEmbeddings(), k=settings.top_k)
         return cls(retriever, llm or build_llm(settings), max_question_chars=settings.max_question_chars)
 
+    def warm_up(self) -> None:
+        """Load the models and let the LLM cache the fixed prompt prefix, so the first question is not slow."""
+        self.retriever.embeddings.embed_query("warm up")
+        self.llm.generate(answer_prompt("What is this?", []), stop=["\n"])
+
     def ask(self, question: str, *, history: Sequence[str] = (), choices: Sequence[str] | None = None,
             k: int | None = None) -> Answer:
         """The verified, cited answer to one question."""
@@ -69,22 +75,30 @@ class QA:
                k: int | None = None) -> Iterator[str | Answer]:
         """The model's draft piece by piece (strings), then the final verified `Answer`."""
         question = check_question(question, self.max_question_chars)
+        if choices is not None and (len(choices) < 2 or not all(isinstance(c, str) and c.strip() for c in choices)):
+            raise QuestionError("choices must be at least two non-empty strings")
         started = time.perf_counter()
         hits = self.retriever.retrieve(question, k)
         retrieved_at = time.perf_counter()
         evidence = select_evidence(question, hits)
+        if choices:
+            yield self._chosen(question, list(choices), evidence, hits, _timings(started, retrieved_at))
+            return
         draft = ""
         if evidence:
             for piece in self.llm.stream(answer_prompt(question, evidence), stop=["\n"]):
                 draft += piece
                 yield piece
-        generated_at = time.perf_counter()
-        timings = {
-            "retrieve_s": round(retrieved_at - started, 3),
-            "generate_s": round(generated_at - retrieved_at, 3),
-            "total_s": round(generated_at - started, 3),
-        }
-        yield self._verified(question, draft, evidence, hits, timings)
+        yield self._verified(question, draft, evidence, hits, _timings(started, retrieved_at))
+
+    def _chosen(self, question, choices, evidence, hits, timings) -> Answer:
+        scores = score_choices(question, choices, evidence)
+        best = max(range(len(choices)), key=lambda i: scores[i][0])
+        item = scores[best][1]
+        retrieved = tuple(h.chunk_id for h in hits)
+        if item is None:  # no option has support: still the best guess, but said to be one
+            return Answer(question, NOT_FOUND, True, (), timings, retrieved, choice=best)
+        return Answer(question, choices[best], False, _citations([item]), timings, retrieved, choice=best)
 
     def _verified(self, question, draft, evidence, hits, timings) -> Answer:
         short = _short_answer(draft)
@@ -93,6 +107,15 @@ class QA:
         if not support:
             return Answer(question, NOT_FOUND, True, (), timings, retrieved, draft=draft)
         return Answer(question, short, False, _citations(support), timings, retrieved, draft=draft)
+
+
+def _timings(started: float, retrieved_at: float) -> dict:
+    done = time.perf_counter()
+    return {
+        "retrieve_s": round(retrieved_at - started, 3),
+        "generate_s": round(done - retrieved_at, 3),
+        "total_s": round(done - started, 3),
+    }
 
 
 def _short_answer(draft: str) -> str:

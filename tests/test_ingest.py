@@ -128,3 +128,19 @@ def test_the_store_never_embeds_by_itself(store):
     with pytest.raises(Exception):
         store.chunks.add(ids=["x"], documents=["text without a vector"])
     assert store.chunks.count() == 0
+
+
+def test_changing_the_chunk_size_rechunks_every_article(store, embeddings):
+    article = make_article(text=" ".join(f"Sentence number {i} has words." for i in range(40)))
+    Ingestor(store, embeddings, Chunker(embeddings.count_tokens, max_tokens=60, overlap=12)).ingest([article])
+    before = store.get("a1")
+    report = Ingestor(store, embeddings, Chunker(embeddings.count_tokens, max_tokens=30, overlap=6)).ingest([article])
+    assert report.replaced == ["a1"]
+    assert len(store.get("a1").chunk_ids) > len(before.chunk_ids)
+
+
+def test_chunk_texts_by_id(ingestor, store):
+    ingestor.ingest([make_article()])
+    ids = list(store.get("a1").chunk_ids)
+    texts = store.chunk_texts(ids + ["missing"])
+    assert set(texts) == set(ids) and "3,000 homes" in "".join(texts.values())

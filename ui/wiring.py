@@ -22,10 +22,16 @@ class Services:
                 raise TypeError(f"unknown service {name!r}")
             self.__dict__[name] = value  # pre-fills the cached_property
 
+    def for_collection(self, name: str) -> "Services":
+        """Services over another collection of the same Chroma, sharing the loaded models."""
+        return Services(
+            self.settings.with_(collection=name), client=self.store.client,
+            store=ArticleStore(self.store.client, name), embeddings=self.embeddings, llm=self.llm,
+        )
+
     def warm_up(self) -> None:
         """Load both models now, so that the first question is not the slow one."""
-        self.embeddings.embed_query("warm up")
-        self.qa.llm.generate("Question: warm up\nAnswer:", stop=["\n"])
+        self.qa.warm_up()
 
     @cached_property
     def client(self):

@@ -1,0 +1,147 @@
+"""Answer metrics: SQuAD's exact match and F1, whole-word containment, numbers, retrieval ranks."""
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from .text import normalise_answer
+
+__all__ = [
+    "contains",
+    "exact_match",
+    "f1",
+    "first_rank",
+    "normalised_numbers",
+    "numeric_match",
+    "percentile",
+]
+
+
+def exact_match(prediction: str, golds: Sequence[str]) -> float:
+    """1.0 when the normalised prediction equals a normalised gold answer.
+
+    >>> exact_match("The Associated Press.", ["Associated Press", "AP"])
+    1.0
+    """
+    return float(any(normalise_answer(prediction) == normalise_answer(g) for g in golds))
+
+
+def f1(prediction: str, golds: Sequence[str]) -> float:
+    """SQuAD's token F1, best over the gold answers.
+
+    >>> round(f1("around 104 militants", ["104", "around 104"]), 3)
+    0.8
+    """
+    return max((_f1(prediction, g) for g in golds), default=0.0)
+
+
+def _f1(prediction: str, gold: str) -> float:
+    predicted, wanted = normalise_answer(prediction).split(), normalise_answer(gold).split()
+    if not predicted or not wanted:
+        return float(predicted == wanted)
+    common = sum((Counter(predicted) & Counter(wanted)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(predicted), common / len(wanted)
+    return 2 * precision * recall / (precision + recall)
+
+
+def contains(text: str, golds: Sequence[str]) -> float:
+    """1.0 when a normalised gold answer occurs as whole words in the normalised text.
+
+    >>> contains("They caught around 104 militants.", ["104"]), contains("1040 people", ["104"])
+    (1.0, 0.0)
+    """
+    haystack = f" {normalise_answer(text)} "
+    return float(any(normalise_answer(g) and f" {normalise_answer(g)} " in haystack for g in golds))
+
+
+_UNITS = {
+    w: i for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen".split()
+    )
+}
+_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i > 1}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
+_TOKEN = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[a-z]+|[^\w\s]")  # punctuation ends a number
+
+
+def normalised_numbers(text: str) -> set[str]:
+    """Every number in the text, as digits: "5,000", "5000", "five thousand" and "5 thousand" agree.
+
+    >>> sorted(normalised_numbers("five thousand, 5,000 and 1.5 million; twenty-one of 104"))
+    ['104', '1500000', '21', '5000']
+    """
+    found: set[str] = set()
+    total, current, last = 0.0, 0.0, None  # last: what the previous token of the number was
+
+    def flush():
+        nonlocal total, current, last
+        if last is not None:
+            found.add(_digits(total + current))
+        total, current, last = 0.0, 0.0, None
+
+    for token in _TOKEN.findall(text.lower().replace("-", " ")):
+        if token[0].isdigit():
+            flush()
+            current, last = float(token.replace(",", "")), "digit"
+        elif token in _UNITS:
+            if not (last in ("hundred", "scale") or (last == "tens" and _UNITS[token] < 10)):
+                flush()
+            current, last = current + _UNITS[token], "unit"
+        elif token in _TENS:
+            if last not in ("hundred", "scale"):
+                flush()
+            current, last = current + _TENS[token], "tens"
+        elif token == "hundred" and last is not None:
+            current, last = (current or 1) * 100, "hundred"
+        elif token in _SCALES and last is not None:
+            total, current, last = total + (current or 1) * _SCALES[token], 0.0, "scale"
+        elif not (token == "and" and last in ("hundred", "scale")):
+            flush()
+    flush()
+    return found
+
+
+def _digits(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def numeric_match(prediction: str, golds: Sequence[str]) -> float | None:
+    """Whether the prediction holds a number of the gold answers; None when the golds hold none.
+
+    >>> numeric_match("about five thousand", ["5,000"]), numeric_match("Paris", ["France"])
+    (1.0, None)
+    """
+    wanted = set().union(*(normalised_numbers(g) for g in golds)) if golds else set()
+    if not wanted:
+        return None
+    return float(bool(wanted & normalised_numbers(prediction)))
+
+
+def first_rank(texts: Sequence[str], golds: Sequence[str]) -> int | None:
+    """1-based rank of the first text that contains a gold answer, or None.
+
+    >>> first_rank(["no", "yes: 104 caught"], ["104"])
+    2
+    """
+    for rank, text in enumerate(texts, start=1):
+        if contains(text, golds):
+            return rank
+    return None
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile (0-100) by linear interpolation, None for no values.
+
+    >>> percentile([1, 2, 3, 4], 50), percentile([1, 2, 3, 4], 95)
+    (2.5, 3.85)
+    """
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 6)
