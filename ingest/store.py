@@ -1,6 +1,7 @@
 """Chunks and an article registry in Chroma (persistent on disk, or a `chroma run` server)."""
 
 import json
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -80,6 +81,7 @@ class ArticleStore:
                 f"{name}_chunks", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
             )
             self.registry = client.get_or_create_collection(f"{name}_articles", embedding_function=None)
+            self.state = client.get_or_create_collection(f"{name}_state", embedding_function=None)
         except Exception as exc:
             raise StoreError(f"cannot open the collections of store {name!r}: {exc}") from exc
 
@@ -103,6 +105,21 @@ class ArticleStore:
         stored.sort(key=lambda a: (a.ingested_at, a.id), reverse=True)
         return stored[offset:offset + limit if limit is not None else None]
 
+    def versions(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Every article's (version, chunk ids), straight from the registry."""
+        result = self._call(self.registry.get, include=["metadatas"])
+        return {i: (m.get("version", ""), tuple(json.loads(m.get("chunk_ids", "[]"))))
+                for i, m in zip(result["ids"], result["metadatas"])}
+
+    def generation(self) -> str | None:
+        """A token that changes whenever any article is written or deleted (None before the first write)."""
+        result = self._call(self.state.get, ids=["generation"], include=["metadatas"])
+        return result["metadatas"][0].get("token") if result["ids"] else None
+
+    def _bump_generation(self) -> None:
+        token = uuid.uuid4().hex
+        self._call(self.state.upsert, ids=["generation"], embeddings=[[1.0]], metadatas=[{"token": token}])
+
     def counts(self) -> tuple[int, int]:
         """(articles, chunks) in the store."""
         return self._call(self.registry.count), self._call(self.chunks.count)
@@ -112,6 +129,13 @@ class ArticleStore:
         if not chunk_ids:
             return set()
         return set(self._call(self.chunks.get, ids=list(chunk_ids), include=[])["ids"])
+
+    def chunk_records(self, chunk_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """(text, article title) of each chunk id that exists."""
+        if not chunk_ids:
+            return {}
+        result = self._call(self.chunks.get, ids=list(dict.fromkeys(chunk_ids)), include=["documents", "metadatas"])
+        return {i: (d, (m or {}).get("title", "")) for i, d, m in zip(result["ids"], result["documents"], result["metadatas"])}
 
     def chunk_texts(self, chunk_ids: Sequence[str]) -> dict[str, str]:
         """The stored text of each chunk id that exists."""
@@ -148,6 +172,7 @@ class ArticleStore:
             "ingested_at": now,
         }
         self._call(self.registry.upsert, ids=[article.id], embeddings=[[1.0]], metadatas=[record])
+        self._bump_generation()
         keep = {c.id for c in chunks}
         self._delete_chunks(article.id, keep)
 
@@ -155,6 +180,7 @@ class ArticleStore:
         """Remove an article and its chunks; False if it was not in the store."""
         existed = self.get(article_id) is not None
         self._call(self.registry.delete, ids=[article_id])
+        self._bump_generation()
         self._delete_chunks(article_id, keep=set())
         return existed
 
@@ -172,6 +198,16 @@ class ArticleStore:
         rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
         hits = [_hit(i, d, m, dist) for i, d, m, dist in rows]
         return self.current(hits)[:k]
+
+    def hits(self, chunk_ids: Sequence[str], vector: Sequence[float]) -> list[Hit]:
+        """Hits for given chunk ids (current ones only, in the given order), scored against a query vector."""
+        if not chunk_ids:
+            return []
+        result = self._call(self.chunks.get, ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
+        found = {}
+        for i, d, m, e in zip(result["ids"], result["documents"], result["metadatas"], result["embeddings"]):
+            found[i] = _hit(i, d, m, 1.0 - sum(a * b for a, b in zip(vector, e)))
+        return self.current([found[i] for i in chunk_ids if i in found])
 
     def current(self, hits: Sequence[Hit]) -> list[Hit]:
         """Only the hits that belong to their article's current version."""

@@ -1,0 +1,160 @@
+"""A BM25 index over chunk texts, kept in step with the store's registry and cached on local disk.
+
+The store (Chroma, possibly a server shared by several processes) is the source of truth; each
+process keeps its own index and brings it up to date when the store's generation token changes,
+re-reading only the articles whose version changed. Nothing is rebuilt per query.
+"""
+
+import logging
+import math
+import os
+import pickle
+import threading
+from collections import Counter
+from pathlib import Path
+
+from .text import STOPWORDS, stem, words
+
+__all__ = ["LexicalIndex", "lexical_terms"]
+
+log = logging.getLogger("newsqa.lexical")
+CACHE_FORMAT = 1
+FETCH_BATCH = 500
+
+
+def lexical_terms(text: str) -> list[str]:
+    """The stemmed content words BM25 counts.
+
+    >>> lexical_terms("The prisoners were recaptured in Hassakeh")
+    ['prisoner', 'recaptur', 'hassakeh']
+    """
+    return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+class LexicalIndex:
+    """BM25 (k1=1.2, b=0.75) over the current chunks of a store."""
+
+    k1 = 1.2
+    b = 0.75
+
+    def __init__(self, cache: Path | None = None):
+        self.cache = Path(cache) if cache else None
+        self.generation: str | None = None
+        self.articles: dict[str, tuple[str, list[int]]] = {}  # article id -> (version, slots)
+        self.ids: list[str | None] = []  # slot -> chunk id (None: free)
+        self.lengths: list[int] = []
+        self.terms: list[tuple[str, ...]] = []  # slot -> its distinct terms, to remove it again
+        self.postings: dict[str, dict[int, int]] = {}
+        self.free: list[int] = []
+        self.total_length = 0
+        self._lock = threading.RLock()
+
+    @classmethod
+    def load(cls, cache: Path) -> "LexicalIndex":
+        """The cached index, or an empty one when there is no usable cache."""
+        index = cls(cache)
+        try:
+            with open(cache, "rb") as file:
+                state = pickle.load(file)
+            if state.get("format") == CACHE_FORMAT:
+                index.__dict__.update(state["index"])
+        except FileNotFoundError:
+            pass
+        except Exception as exc:  # a damaged cache is only a cache: rebuild from the store
+            log.warning("lexical index cache %s unreadable (%s); rebuilding it from the store", cache, exc)
+        return index
+
+    @property
+    def size(self) -> int:
+        return len(self.ids) - len(self.free)
+
+    def sync(self, store) -> bool:
+        """Bring the index up to date with the store; True if anything changed."""
+        with self._lock:
+            generation = store.generation()
+            if generation is not None and generation == self.generation:
+                return False
+            registry = store.versions()
+            stale = [a for a, (v, _) in self.articles.items() if registry.get(a, (None,))[0] != v]
+            for article_id in stale:
+                self._remove(article_id)
+            missing = [a for a in registry if a not in self.articles]
+            complete = self._add_articles(store, {a: registry[a] for a in missing})
+            self.generation = generation if complete else None
+            self._save()
+            return bool(stale or missing)
+
+    def _add_articles(self, store, wanted: dict[str, tuple[str, tuple[str, ...]]]) -> bool:
+        complete = True
+        batch: list[str] = []
+        for article_id in list(wanted) + [None]:
+            if article_id is not None:
+                batch.append(article_id)
+                if sum(len(wanted[a][1]) for a in batch) < FETCH_BATCH:
+                    continue
+            if not batch:
+                break
+            records = store.chunk_records([c for a in batch for c in wanted[a][1]])
+            for a in batch:
+                version, chunk_ids = wanted[a]
+                if all(c in records for c in chunk_ids):
+                    self.articles[a] = (version, [self._add(c, *records[c]) for c in chunk_ids])
+                else:
+                    complete = False  # written while we read: picked up at the next sync
+            batch = []
+        return complete
+
+    def _add(self, chunk_id: str, text: str, title: str) -> int:
+        counts = Counter(lexical_terms(f"{title}\n{text}"))
+        slot = self.free.pop() if self.free else len(self.ids)
+        if slot == len(self.ids):
+            self.ids.append(None)
+            self.lengths.append(0)
+            self.terms.append(())
+        self.ids[slot], self.lengths[slot], self.terms[slot] = chunk_id, sum(counts.values()), tuple(counts)
+        self.total_length += self.lengths[slot]
+        for term, count in counts.items():
+            self.postings.setdefault(term, {})[slot] = count
+        return slot
+
+    def _remove(self, article_id: str) -> None:
+        _, slots = self.articles.pop(article_id)
+        for slot in slots:
+            for term in self.terms[slot]:
+                posting = self.postings.get(term)
+                if posting is not None:
+                    posting.pop(slot, None)
+                    if not posting:
+                        del self.postings[term]
+            self.total_length -= self.lengths[slot]
+            self.ids[slot], self.lengths[slot], self.terms[slot] = None, 0, ()
+            self.free.append(slot)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """The k best (chunk id, BM25 score) pairs for the query."""
+        with self._lock:
+            n = self.size
+            if n == 0:
+                return []
+            average = self.total_length / n
+            scores: dict[int, float] = {}
+            for term in set(lexical_terms(query)):
+                posting = self.postings.get(term)
+                if not posting:
+                    continue
+                idf = math.log(1 + (n - len(posting) + 0.5) / (len(posting) + 0.5))
+                for slot, tf in posting.items():
+                    norm = tf + self.k1 * (1 - self.b + self.b * self.lengths[slot] / average)
+                    scores[slot] = scores.get(slot, 0.0) + idf * tf * (self.k1 + 1) / norm
+            best = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:k]
+            return [(self.ids[slot], round(score, 4)) for slot, score in best]
+
+    def _save(self) -> None:
+        if self.cache is None:
+            return
+        state = {k: v for k, v in self.__dict__.items() if k not in ("cache", "_lock")}
+        self.cache.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.cache.with_name(f".{self.cache.name}.{os.getpid()}.tmp")
+        with open(temporary, "wb") as file:
+            pickle.dump({"format": CACHE_FORMAT, "index": state}, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, self.cache)
