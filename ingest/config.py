@@ -32,6 +32,9 @@ class Settings:
     openai_model: str = "gpt-4o-mini"
     openai_api_key: str | None = field(default=None, repr=False)
     max_question_chars: int = 2000
+    api_token: str | None = field(default=None, repr=False)
+    max_pending: int = 8
+    hybrid: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "home", Path(self.home))
@@ -48,6 +51,8 @@ class Settings:
             raise ConfigError(f"LLM backend must be one of {', '.join(LLM_BACKENDS)}, got {self.llm!r}")
         if self.llm_threads < 0 or self.llm_ctx < 512:
             raise ConfigError("LLM threads must be >= 0 (0: all cores) and context >= 512 tokens")
+        if self.max_pending < 1:
+            raise ConfigError(f"max pending requests must be positive, got {self.max_pending}")
         if self.max_question_chars < 1:
             raise ConfigError(f"max question length must be positive, got {self.max_question_chars}")
         for name in ("chroma_url", "openai_base_url"):
@@ -91,6 +96,12 @@ ENV_VARS["openai_api_key"] = "OPENAI_API_KEY"
 
 
 def _parse(name: str, raw: str, annotation) -> object:
+    if "bool" in str(annotation):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{ENV_VARS[name]} must be 1/0 (true/false), got {raw!r}")
     if "int" in str(annotation):
         try:
             return int(raw)

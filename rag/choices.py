@@ -1,44 +1,38 @@
-"""Multiple choice: score each option by how well the evidence sentences support it."""
+"""Multiple choice: each option is looked up with the question, and the option found in the
+passage closest to the question wins."""
 
 from collections.abc import Sequence
 
+from ingest.chunk import split_sentences
+from ingest.store import Hit
+
 from .evidence import Evidence
-from .text import content_words, normalise_answer, numbers_in
+from .metrics import contains
+from .retrieve import Retriever
+from .text import content_words
 
 __all__ = ["score_choices"]
 
+POOL = 10
 
-def score_choices(question: str, choices: Sequence[str], evidence: Sequence[Evidence]) -> list[tuple[float, Evidence | None]]:
-    """For each choice, its best score and the sentence that gives it.
 
-    A sentence supports a choice by holding its words (all its numbers, and as many of its other
-    content words as possible, more so as a whole phrase), weighted by how much the sentence is
-    about the question. Words every choice shares carry no signal and are ignored.
-    """
-    asked = content_words(question)
-    words = [content_words(c) - asked for c in choices]
-    shared = set.intersection(*words) if words else set()
+def score_choices(question: str, choices: Sequence[str], retriever: Retriever) -> list[tuple[float, Evidence | None]]:
+    """For each choice: the cosine between the question and the closest passage that holds the
+    choice (found by searching for question and choice together), and that passage's sentence."""
+    vector = retriever.embeddings.embed_query(question)
     scored = []
-    for choice, own in zip(choices, words):
-        own = own - shared or content_words(choice)
-        best: tuple[float, Evidence | None] = (0.0, None)
-        for item in evidence:
-            score = _support(choice, own, item)
-            if score > best[0]:
-                best = (score, item)
-        scored.append(best)
+    for choice in choices:
+        found = retriever.store.search(retriever.embeddings.embed_query(f"{question} {choice}"), POOL)
+        holding = [h.chunk_id for h in found if contains(h.text, [choice])]
+        best = max(retriever.store.hits(holding, vector), key=lambda h: h.score, default=None)
+        scored.append((best.score, _sentence(best, question, choice)) if best else (0.0, None))
     return scored
 
 
-def _support(choice: str, own: set[str], item: Evidence) -> float:
-    numbers = set(numbers_in(choice))
-    if numbers and not numbers <= set(numbers_in(item.text)):
-        return 0.0
-    if not own:
-        return 0.0
-    coverage = len(own & content_words(item.text)) / len(own)
-    if coverage == 0:
-        return 0.0
-    phrase = normalise_answer(choice)
-    whole = 0.5 if phrase and f" {phrase} " in f" {normalise_answer(item.text)} " else 0.0
-    return (coverage + whole) * (0.5 + item.overlap + 0.5 * item.hit.score)
+def _sentence(hit: Hit, question: str, choice: str) -> Evidence:
+    """The sentence of the passage that holds the choice (the one most about the question)."""
+    asked = content_words(question)
+    sentences = [s for p in hit.text.split("\n") for s in split_sentences(p) if contains(s, [choice])] or [hit.text]
+    best = max(sentences, key=lambda s: len(asked & content_words(s)))
+    overlap = len(asked & content_words(best)) / len(asked) if asked else 0.0
+    return Evidence(best, hit, overlap, overlap + hit.score)

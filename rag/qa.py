@@ -55,11 +55,13 @@ class QA:
     def from_settings(cls, settings: Settings | None = None, *, store=None, embeddings=None, llm=None) -> "QA":
         """A QA over the configured store with the configured embedder and LLM (or the ones passed in)."""
         from ingest.embed import MiniLMEmbeddings
+        from ingest.lexical import LexicalIndex
         from ingest.store import ArticleStore, connect
 
         settings = settings or Settings.from_env()
         store = store or ArticleStore(connect(settings), settings.collection)
-        retriever = Retriever(store, embeddings or MiniLMEmbeddings(), k=settings.top_k)
+        lexical = LexicalIndex.load(settings.home / "lexical" / f"{store.name}.pickle") if settings.hybrid else None
+        retriever = Retriever(store, embeddings or MiniLMEmbeddings(), k=settings.top_k, lexical=lexical)
         return cls(retriever, llm or build_llm(settings), max_question_chars=settings.max_question_chars)
 
     def warm_up(self) -> None:
@@ -90,7 +92,7 @@ class QA:
         context = {"question": question, "query": query if query != question else None,
                    "retrieved": tuple(h.chunk_id for h in hits)}
         if choices:
-            yield self._chosen(list(choices), evidence, _timings(started, retrieved_at), context)
+            yield self._chosen(list(choices), _timings(started, retrieved_at), context)
             return
         draft = ""
         if evidence:
@@ -99,8 +101,8 @@ class QA:
                 yield piece
         yield self._answer(query, draft, evidence, _timings(started, retrieved_at), context)
 
-    def _chosen(self, choices, evidence, timings, context) -> Answer:
-        scores = score_choices(context["query"] or context["question"], choices, evidence)
+    def _chosen(self, choices, timings, context) -> Answer:
+        scores = score_choices(context["query"] or context["question"], choices, self.retriever)
         best = max(range(len(choices)), key=lambda i: scores[i][0])
         item = scores[best][1]
         if item is None:  # no option has support: still the best guess, but said to be one

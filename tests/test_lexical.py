@@ -75,3 +75,16 @@ def test_bm25_prefers_rare_terms_and_shorter_documents(ingestor, store):
     results = index.search("officials zeppelin", 2)
     assert results[0][0].startswith("a2:")
     assert results[0][1] > results[1][1]
+
+
+def test_hybrid_retrieval_is_switched_on_by_setting(settings, store, embeddings, ingestor):
+    from rag import QA
+
+    from .conftest import fake_llm
+
+    ingestor.ingest([article("a1", "The zeppelin landed in Riverton."), article("a2", "A flood closed schools.")])
+    qa = QA.from_settings(settings.with_(hybrid=True), store=store, embeddings=embeddings, llm=fake_llm())
+    assert qa.retriever.lexical is not None
+    assert qa.retriever.retrieve("zeppelin")[0].article_id == "a1"
+    assert (settings.home / "lexical" / "test.pickle").exists()
+    assert QA.from_settings(settings, store=store, embeddings=embeddings, llm=fake_llm()).retriever.lexical is None

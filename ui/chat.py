@@ -2,16 +2,18 @@
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import gradio as gr
 
-from ingest import NewsQAError
+from ingest import SUPPORTED_SUFFIXES, NewsQAError, Skipped
 from rag import Answer
 
 from .format import answer_markdown, escape_markdown, store_markdown
+from .uploads import MAX_UPLOAD_BYTES, UploadError, articles_from_upload
 from .wiring import Services
 
-__all__ = ["chat_replies", "create_app", "serve"]
+__all__ = ["chat_replies", "create_app", "ingest_uploads", "serve"]
 
 log = logging.getLogger("newsqa.ui")
 EXAMPLES = ["How many prisoners were recaptured?", "Who is the spokesperson for the Syrian Democratic Forces?"]
@@ -56,11 +58,44 @@ def _store_panel(services: Services) -> str:
         return f"⚠️ {escape_markdown(str(exc))}"
 
 
-def create_app(services: Services) -> gr.Blocks:
-    """The chat UI wired to the services."""
+def ingest_uploads(services: Services, paths: list[str], progress=None) -> str:
+    """Ingest uploaded files (paths Gradio saved them under) and say what happened."""
+    if not paths:
+        return "Choose one or more .txt, .md, .html or .jsonl files first."
+    items = []
+    for path in paths:
+        try:
+            items += articles_from_upload(Path(path).name, Path(path).read_bytes(), MAX_UPLOAD_BYTES)
+        except (UploadError, OSError) as exc:
+            items.append(Skipped(Path(path).name, str(exc)))
+    total = max(1, sum(1 for i in items if not isinstance(i, Skipped)))
+    done = 0
+
+    def tick(event: str, amount: int) -> None:
+        nonlocal done
+        if event == "article" and progress is not None:
+            done += amount
+            progress(done / total, desc=f"ingested {done} of {total} articles")
+
+    try:
+        report = services.ingestor.ingest(items, tick)
+    except NewsQAError as exc:
+        return f"⚠️ {escape_markdown(str(exc))}"
+    lines = [f"Added {len(report.added)}, replaced {len(report.replaced)}, unchanged {len(report.unchanged)}, "
+             f"skipped {len(report.skipped)}."]
+    lines += [f"- skipped {escape_markdown(s.where)}: {escape_markdown(s.reason)}" for s in report.skipped]
+    return "\n".join(lines)
+
+
+def create_app(services: Services, uploads: bool = True) -> gr.Blocks:
+    """The chat UI wired to the services; `uploads` shows the file upload panel."""
 
     def respond(message, history):
         yield from chat_replies(services, message, history)
+
+    def upload(files, progress=gr.Progress()):
+        paths = [f if isinstance(f, str) else f.name for f in files or []]
+        return ingest_uploads(services, paths, progress), _store_panel(services)
 
     with gr.Blocks(title="newsqa") as app:
         gr.Markdown("## newsqa · ask the news\nAnswers come only from the ingested articles, with their sources.")
@@ -68,8 +103,9 @@ def create_app(services: Services) -> gr.Blocks:
             with gr.Column(scale=3):
                 gr.ChatInterface(
                     respond,
-                    chatbot=gr.Chatbot(height=520, sanitize_html=True, label="Chat"),
-                    textbox=gr.Textbox(placeholder="Ask a question about the articles…", max_length=4000),
+                    chatbot=gr.Chatbot(height=520, sanitize_html=True, label="Chat", elem_id="chat"),
+                    textbox=gr.Textbox(placeholder="Ask a question about the articles…", max_length=4000,
+                                       elem_id="question"),
                     examples=EXAMPLES,
                     run_examples_on_click=True,
                     api_name="ask",
@@ -78,15 +114,32 @@ def create_app(services: Services) -> gr.Blocks:
                 gr.Markdown("### Store")
                 panel = gr.Markdown(lambda: _store_panel(services), elem_id="store-panel")
                 gr.Button("Refresh", size="sm").click(lambda: _store_panel(services), outputs=panel)
+                if uploads:
+                    gr.Markdown("### Add articles")
+                    files = gr.File(file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), elem_id="upload")
+                    status = gr.Markdown(elem_id="upload-status")
+                    gr.Button("Ingest", elem_id="ingest").click(upload, inputs=files, outputs=[status, panel])
     return app
 
 
 def serve(services: Services, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Load the models, then serve the chat until interrupted."""
+    """Load the models, then serve the chat UI and the HTTP API on one port until interrupted."""
+    import uvicorn
+
+    from .api import create_api
+
     print("newsqa: loading models…", flush=True)
     services.warm_up()
     articles, chunks = services.store.counts()
-    print(f"newsqa: {articles} articles, {chunks} chunks; chat on http://{host}:{port}", flush=True)
-    create_app(services).queue(default_concurrency_limit=4).launch(
-        server_name=host, server_port=port, show_error=False, quiet=True,
-    )
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    token = services.settings.api_token
+    print(f"newsqa: {articles} articles, {chunks} chunks", flush=True)
+    print("newsqa: HTTP API write routes " + ("need the bearer token in NEWSQA_API_TOKEN" if token else
+          "are off (set NEWSQA_API_TOKEN to allow POST/DELETE /v1/articles)"), flush=True)
+    if not loopback and not token:
+        print("newsqa: listening beyond loopback without a token: chat uploads are off", flush=True)
+    app = create_api(services)
+    blocks = create_app(services, uploads=loopback or bool(token)).queue(default_concurrency_limit=2)
+    app = gr.mount_gradio_app(app, blocks, path="/", footer_links=[], max_file_size=MAX_UPLOAD_BYTES, show_error=False)
+    print(f"newsqa: chat on http://{host}:{port}/ · API docs on http://{host}:{port}/docs", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -5,7 +5,7 @@ import re
 
 from rag import Answer
 
-__all__ = ["answer_markdown", "answer_text", "escape_markdown", "store_markdown"]
+__all__ = ["answer_markdown", "answer_text", "escape_markdown", "sources_text", "store_markdown"]
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
@@ -21,10 +21,15 @@ def escape_markdown(text: str) -> str:
 
 def answer_text(answer: Answer) -> str:
     """An answer and its numbered sources as plain text for the terminal."""
-    lines = [answer.text]
-    if answer.citations:
-        lines.append("")
-        lines.append("Sources:")
+    sources = sources_text(answer)
+    return f"{answer.text}\n\n{sources}" if sources else answer.text
+
+
+def sources_text(answer: Answer) -> str:
+    """Numbered sources with date, link and quote, as plain text ("" without citations)."""
+    if not answer.citations:
+        return ""
+    lines = ["Sources:"]
     for number, c in enumerate(answer.citations, start=1):
         meta = " · ".join(x for x in (c.published, c.url) if x)
         lines.append(f"[{number}] {c.title or c.article_id}" + (f" ({meta})" if meta else ""))

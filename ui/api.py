@@ -1,0 +1,356 @@
+"""The HTTP API: `/v1/ask`, an OpenAI-compatible `/v1/chat/completions`, article routes, `/healthz`.
+
+The same `Answer` objects as the CLI and the chat, turned into JSON here. Errors are always
+`{"error": {"type", "message"}}` with a fitting status, never a traceback.
+"""
+
+import hmac
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ingest import ModelError, NewsQAError, StoreError
+from ingest.loaders import parse_record
+from ingest.types import Skipped
+from rag import Answer, check_question
+
+from .format import sources_text
+from .uploads import MAX_UPLOAD_BYTES, UploadError, articles_from_upload
+from .wiring import Services
+
+__all__ = ["ApiError", "create_api"]
+
+log = logging.getLogger("newsqa.api")
+MAX_JSON_BYTES = 1 * 1024 * 1024
+MAX_ARTICLES_PER_REQUEST = 1000
+
+
+class ApiError(Exception):
+    """An error with its HTTP status and error type."""
+
+    def __init__(self, status: int, kind: str, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.kind, self.message, self.headers = status, kind, message, headers or {}
+
+
+class AskRequest(BaseModel):
+    question: str = Field(description="The question, plain text.")
+    choices: list[str] | None = Field(default=None, description="Options to choose from (multiple choice).")
+    history: list[str] = Field(default_factory=list, description="Earlier questions of the conversation.")
+    k: int | None = Field(default=None, ge=1, le=50, description="Chunks to retrieve.")
+    stream: bool = Field(default=False, description="Stream server-sent events: tokens, then the answer.")
+
+
+class ChatMessage(BaseModel):
+    role: str
+    content: str | list[dict] | None = None
+
+
+class ChatRequest(BaseModel):
+    model: str = "newsqa"
+    messages: list[ChatMessage]
+    stream: bool = False
+
+
+class ArticlesRequest(BaseModel):
+    articles: list[dict] = Field(description="Records in the corpus.jsonl format.")
+
+
+class Gate:
+    """At most `limit` questions in the building at once; more get 503 with Retry-After.
+
+    The embedded LLM answers one question at a time, so a queue past a few requests only
+    grows memory and latency."""
+
+    def __init__(self, limit: int):
+        self._slots = threading.BoundedSemaphore(limit)
+
+    def acquire(self):
+        """A release function for a slot, or ApiError 503 when none is free."""
+        if not self._slots.acquire(blocking=False):
+            raise ApiError(503, "overloaded", "too many questions are waiting; retry shortly", {"Retry-After": "2"})
+        return self._slots.release
+
+    @contextmanager
+    def enter(self):
+        release = self.acquire()
+        try:
+            yield
+        finally:
+            release()
+
+
+def create_api(services: Services) -> FastAPI:
+    """The FastAPI app with every route; the chat UI is mounted on it by `ui.chat.serve`."""
+    app = FastAPI(title="newsqa", version="0.1.0", description="Question answering over news articles, with citations.")
+    gate = app.state.gate = Gate(services.settings.max_pending)
+    _install_error_handlers(app)
+    _install_size_limit(app)
+
+    @app.get("/healthz", tags=["service"])
+    def healthz():
+        """Whether the store answers and the models are loaded."""
+        articles, chunks = _guard(services.store.counts)
+        loaded = "llm" in services.__dict__ and "embeddings" in services.__dict__
+        return {"status": "ok" if loaded else "loading", "store": {"articles": articles, "chunks": chunks},
+                "models": {"llm": services.llm.name if loaded else None, "loaded": loaded}}
+
+    @app.post("/v1/ask", tags=["questions"])
+    def ask(request: AskRequest):
+        """Answer a question; the same JSON as `newsqa ask --json` (or server-sent events with `stream`)."""
+        kwargs = {"history": request.history, "choices": request.choices, "k": request.k}
+        if request.stream:
+            _guard(check_question, request.question, services.settings.max_question_chars)
+            return _sse(_ask_events(services, gate.acquire(), request.question, kwargs))
+        with gate.enter():
+            answer = _guard(services.qa.ask, request.question, **kwargs)
+        return _answer_json(answer)
+
+    @app.post("/v1/chat/completions", tags=["questions"])
+    def chat_completions(request: ChatRequest):
+        """OpenAI-compatible: the last user message is the question, earlier ones the history."""
+        question, history = _question_from_messages(request.messages)
+        if request.stream:
+            _guard(check_question, question, services.settings.max_question_chars)
+            return _sse(_chat_chunks(services, gate.acquire(), question, history), done=True)
+        with gate.enter():
+            answer = _guard(services.qa.ask, question, history=history)
+        return _completion(answer)
+
+    @app.get("/v1/articles", tags=["articles"])
+    def list_articles(limit: int = 50, offset: int = 0):
+        """Articles in the store, newest ingest first, with chunk counts."""
+        if not 1 <= limit <= 500 or offset < 0:
+            raise ApiError(422, "invalid_request", "limit must be 1..500 and offset >= 0")
+        total, _ = _guard(services.store.counts)
+        rows = _guard(services.store.articles, limit=limit, offset=offset)
+        return {"total": total, "limit": limit, "offset": offset, "articles": [_article_json(a) for a in rows]}
+
+    @app.post("/v1/articles", tags=["articles"])
+    async def add_articles(request: Request):
+        """Ingest articles: JSON `{"articles": [...]}` or a multipart upload of .txt/.md/.html/.jsonl files."""
+        _require_token(services, request)
+        items = await _articles_from_request(request)
+        report = _guard(services.ingestor.ingest, items)
+        return report.as_dict()
+
+    @app.delete("/v1/articles/{article_id}", tags=["articles"])
+    def delete_article(article_id: str, request: Request):
+        """Remove one article and its chunks."""
+        _require_token(services, request)
+        if not _guard(services.ingestor.delete, article_id):
+            raise ApiError(404, "not_found", f"no article {article_id!r} in the store")
+        return {"deleted": article_id}
+
+    return app
+
+
+def _guard(function, *args, **kwargs):
+    """Call into the library, mapping its errors to HTTP ones."""
+    try:
+        return function(*args, **kwargs)
+    except NewsQAError as exc:
+        raise _api_error(exc) from exc
+
+
+def _api_error(exc: NewsQAError) -> ApiError:
+    if isinstance(exc, (StoreError, ModelError)):
+        return ApiError(503, "unavailable", str(exc), {"Retry-After": "5"})
+    return ApiError(400, "invalid_request", str(exc))
+
+
+def _answer_json(answer: Answer) -> dict:
+    data = answer.as_dict()
+    if answer.query:
+        data["query"] = answer.query
+    if answer.choice is not None:
+        data["choice"] = answer.choice
+    return data
+
+
+def _article_json(article) -> dict:
+    return {"id": article.id, "title": article.title, "url": article.url, "published": article.published,
+            "chunks": len(article.chunk_ids), "first_seen": article.first_seen, "ingested_at": article.ingested_at}
+
+
+def _require_token(services: Services, request: Request) -> None:
+    token = services.settings.api_token
+    if not token:
+        raise ApiError(403, "forbidden", "write routes are off: start the server with NEWSQA_API_TOKEN set")
+    sent = request.headers.get("authorization", "")
+    scheme, _, value = sent.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
+        raise ApiError(401, "unauthorized", "send the API token as `Authorization: Bearer TOKEN`",
+                       {"WWW-Authenticate": "Bearer"})
+
+
+async def _articles_from_request(request: Request) -> list:
+    kind = request.headers.get("content-type", "")
+    if kind.startswith("multipart/form-data"):
+        form = await request.form(max_files=100, max_fields=100)
+        uploads = [f for f in form.values() if isinstance(f, UploadFile)]
+        if not uploads:
+            raise ApiError(422, "invalid_request", "the upload holds no file")
+        items = []
+        for upload in uploads:
+            data = await upload.read(MAX_UPLOAD_BYTES + 1)
+            try:
+                items += articles_from_upload(upload.filename or "upload", data, MAX_UPLOAD_BYTES)
+            except UploadError as exc:
+                raise ApiError(422, "invalid_upload", str(exc)) from exc
+        return items
+    try:
+        body = ArticlesRequest.model_validate_json(await request.body())
+    except ValueError as exc:
+        raise ApiError(422, "invalid_request", f'expected JSON {{"articles": [...]}}: {_first_error(exc)}') from exc
+    if len(body.articles) > MAX_ARTICLES_PER_REQUEST:
+        raise ApiError(413, "too_large", f"at most {MAX_ARTICLES_PER_REQUEST} articles per request")
+    items = []
+    for number, record in enumerate(body.articles):
+        try:
+            items.append(parse_record(record))
+        except (NewsQAError, ValueError) as exc:
+            items.append(Skipped(f"articles[{number}]", str(exc)))
+    return items
+
+
+def _question_from_messages(messages: list[ChatMessage]) -> tuple[str, list[str]]:
+    users = [_message_text(m) for m in messages if m.role == "user"]
+    users = [u for u in users if u.strip()]
+    if not users:
+        raise ApiError(400, "invalid_request", "messages must hold at least one user message with text")
+    return users[-1], users[:-1]
+
+
+def _message_text(message: ChatMessage) -> str:
+    if isinstance(message.content, list):
+        return " ".join(p.get("text", "") for p in message.content if isinstance(p, dict) and p.get("type") == "text")
+    return message.content or ""
+
+
+def _completion(answer: Answer) -> dict:
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": "newsqa",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": _content(answer)}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        "citations": [c["url"] or c["article_id"] for c in answer.as_dict()["citations"]],
+        "newsqa": _answer_json(answer),
+    }
+
+
+def _content(answer: Answer) -> str:
+    sources = sources_text(answer)
+    return f"{answer.text}\n\n{sources}" if sources else answer.text
+
+
+def _ask_events(services: Services, release, question: str, kwargs: dict) -> Iterator[tuple[str, dict]]:
+    try:
+        for event in _guarded_stream(services, question, kwargs):
+            if isinstance(event, Answer):
+                yield "answer", _answer_json(event)
+            else:
+                yield "token", {"text": event}
+    finally:
+        release()
+
+
+def _chat_chunks(services: Services, release, question: str, history: list[str]) -> Iterator[tuple[str, dict]]:
+    chunk_id, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+
+    def chunk(delta: dict, finish: str | None = None, **extra) -> dict:
+        return {"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": "newsqa",
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+
+    try:
+        yield "", chunk({"role": "assistant", "content": ""})
+        for event in _guarded_stream(services, question, {"history": history}):
+            if isinstance(event, Answer):
+                # Only the verified answer reaches an OpenAI client; the unchecked draft is not streamed.
+                yield "", chunk({"content": _content(event)})
+                yield "", chunk({}, "stop", citations=[c.url or c.article_id for c in event.citations],
+                                newsqa=_answer_json(event))
+    finally:
+        release()
+
+
+def _guarded_stream(services: Services, question: str, kwargs: dict):
+    try:
+        yield from services.qa.stream(question, **kwargs)
+    except NewsQAError as exc:
+        raise _api_error(exc) from exc
+
+
+def _sse(events: Iterator[tuple[str, dict]], done: bool = False) -> StreamingResponse:
+    def body():
+        try:
+            for name, data in events:
+                prefix = f"event: {name}\n" if name else ""
+                yield f"{prefix}data: {json.dumps(data, ensure_ascii=False)}\n\n"
+        except ApiError as exc:
+            yield f"event: error\ndata: {json.dumps({'error': {'type': exc.kind, 'message': exc.message}})}\n\n"
+        except Exception:
+            log.exception("stream failed")
+            yield 'event: error\ndata: {"error": {"type": "internal", "message": "internal error"}}\n\n'
+        if done:
+            yield "data: [DONE]\n\n"
+
+    return StreamingResponse(body(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+def _first_error(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        return f"{'.'.join(str(p) for p in first.get('loc', ()))}: {first.get('msg')}"
+    return str(exc)
+
+
+def _error(status: int, kind: str, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"type": kind, "message": message}}, status_code=status, headers=headers)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request, exc: ApiError):
+        return _error(exc.status, exc.kind, exc.message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request, exc: RequestValidationError):
+        return _error(422, "invalid_request", _first_error(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request, exc: StarletteHTTPException):
+        kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, kind, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def internal(request, exc: Exception):
+        log.exception("unhandled error on %s", request.url.path)
+        return _error(500, "internal", "internal error; the server log has the details")
+
+
+def _install_size_limit(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        if request.url.path.startswith("/v1/"):
+            limit = MAX_UPLOAD_BYTES if request.headers.get("content-type", "").startswith("multipart/") else MAX_JSON_BYTES
+            length = request.headers.get("content-length")
+            if length is not None and (not length.isdigit() or int(length) > limit):
+                return _error(413, "too_large", f"request body over {limit // 1024} KB")
+            if length is None and request.method in ("POST", "PUT", "PATCH"):
+                return _error(411, "length_required", "send a Content-Length header")
+        return await call_next(request)
