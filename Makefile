@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run test setup serve ingest-seeds clean
+.PHONY: run test setup serve ingest-seeds clean chromium
 
 run: setup ingest-seeds serve
 
@@ -45,7 +45,11 @@ serve: setup
 # The seed-set gate: thresholds sit just under the measured numbers, so a regression fails the build.
 GATES := --min contains=40 --min abstention_accuracy=85 --min citation_precision=95 --min recall_at_k=95
 
-test: setup
+chromium:
+	@command -v chromium >/dev/null || { echo "==> installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: setup chromium
 	$(BIN)/python -m pytest
 	NEWSQA_HOME=$$(mktemp -d) $(BIN)/newsqa eval seeds/questions.jsonl --corpus seeds/ $(GATES)
 

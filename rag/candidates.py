@@ -33,6 +33,7 @@ _PLACE_NOUNS = (
     "waterway|area|neighborhood|village|port|airport|prison|stadium|strait|sea|ocean|river|lake|mountain"
 )
 _PLACE_Q = re.compile(rf"\bwhere\b|\b(?:which|what)\s+(?:[\w'’-]+\s+){{0,2}}(?:{_PLACE_NOUNS})s?\b", re.I)
+_NAME_Q = re.compile(r"\b(name of|named|called|what is (?:the|its|their|his|her) name)\b", re.I)
 _FOCUS = re.compile(
     r"\b(?:which|what)\s+((?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s+(?:was|were|is|are|did|does|do|has|have|had|will|"
     r"would|can|could|says|said|began|announced|experienced|recorded|claimed|embarked|revealed|declared|of|in|to)\b",
@@ -56,7 +57,7 @@ def question_focus(question: str) -> set[str]:
 
 
 def answer_type(question: str) -> str:
-    """What kind of answer the question wants: number, date, person, place or thing.
+    """What kind of answer the question wants: number, date, person, place, name or thing.
 
     >>> [answer_type(q) for q in ["How many prisoners were recaptured?", "Who is the spokesperson?",
     ...  "In which city is the prison?", "At what time did they arrive?", "Which issue was at the center?"]]
@@ -70,6 +71,8 @@ def answer_type(question: str) -> str:
         return "person"
     if _PLACE_Q.search(question):
         return "place"
+    if _NAME_Q.search(question):
+        return "name"
     return "thing"
 
 
@@ -198,6 +201,7 @@ TYPE_FIT = {
     "person": {"name": 1.0, "quote": -0.3, "phrase": -0.6, "number": -1.0, "date": -1.0},
     "place": {"name": 1.0, "quote": -0.3, "phrase": -0.4, "number": -1.0, "date": -1.0},
     "thing": {"name": 0.6, "quote": 0.7, "phrase": 0.4, "number": -0.2, "date": -0.5},
+    "name": {"name": 1.0, "quote": 0.8, "phrase": -0.5, "number": -1.0, "date": -1.0},
 }
 
 

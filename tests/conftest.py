@@ -85,3 +85,18 @@ def make_services(settings, store, embeddings):
         return Services(settings, store=store, embeddings=embeddings, llm=fake_llm(*responses))
 
     return make
+
+
+LIVE_TOKEN = "live-test-token"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """A real `newsqa serve` (embedded models, persistent Chroma) holding the seed article."""
+    from .servers import newsqa_server, run_newsqa
+
+    home = tmp_path_factory.mktemp("live") / "home"
+    ingest = run_newsqa(home, "ingest", os.path.join(ROOT, "seeds"))
+    assert ingest.returncode == 0, ingest.stderr
+    with newsqa_server(home, env={"NEWSQA_API_TOKEN": LIVE_TOKEN}) as url:
+        yield url

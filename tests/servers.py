@@ -54,3 +54,37 @@ def chroma_server(path: Path, port: int | None = None):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+NEWSQA = str(Path(sys.executable).parent / "newsqa")
+
+
+@contextmanager
+def newsqa_server(home: Path, env: dict | None = None, port: int | None = None, timeout: float = 180):
+    """`newsqa serve` as a user runs it, on a free loopback port; yields its base URL."""
+    import os
+
+    port = port or free_port()
+    full_env = {**os.environ, "NEWSQA_HOME": str(home), **(env or {})}
+    home.parent.mkdir(parents=True, exist_ok=True)
+    log = open(home.parent / f"newsqa-{port}.log", "wb")
+    process = subprocess.Popen([NEWSQA, "serve", "--port", str(port)], env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{url}/healthz", timeout=timeout, process=process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def run_newsqa(home: Path, *args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run one `newsqa` command with its own NEWSQA_HOME."""
+    import os
+
+    full_env = {**os.environ, "NEWSQA_HOME": str(home), **(env or {})}
+    return subprocess.run([NEWSQA, *args], env=full_env, capture_output=True, text=True, timeout=timeout)

@@ -27,6 +27,7 @@ def evidence(text, overlap=0.5, score=0.5, article="a1", published=None, source=
         ("In which city is Gweiran Prison?", "place"),
         ("Prince Harry embarked on a tour of which Commonwealth nation?", "place"),
         ("Which issue was at the center of the ruling?", "thing"),
+        ("What is the name of the baby zebra?", "name"),
     ],
 )
 def test_answer_type(question, kind):

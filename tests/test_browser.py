@@ -1,0 +1,81 @@
+"""The chat as a person uses it, in headless Chromium (Debian's), against a live server."""
+
+import os
+import re
+import shutil
+
+import pytest
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = os.path.join(ROOT, "test-artifacts")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is not installed (make test installs it with apt)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(live_server + "/")
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    yield page
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    page.screenshot(path=os.path.join(ARTIFACTS, f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def ask(page, question: str) -> str:
+    """Type a question, send it, and return the final bot message once its sources (or abstention) show."""
+    before = page.locator("#chat .bot").count()
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(
+        """n => { const bots = document.querySelectorAll('#chat .bot');
+                  if (bots.length <= n) return false;
+                  const t = bots[bots.length - 1].innerText;
+                  return t.includes('Sources') || t.includes('do not say') || t.startsWith('⚠️'); }""",
+        arg=before, timeout=120_000,
+    )
+    return page.locator("#chat .bot").last.inner_text()
+
+
+def test_seed_question_shows_the_answer_and_a_source(page):
+    reply = ask(page, "How many prisoners were recaptured?")
+    assert re.search(r"\b(104|100)\b", reply)
+    assert "In a shocking development" in reply
+    quote = reply.split("Sources", 1)[1]
+    assert re.search(r"\b(104|100)\b", quote)
+
+
+def test_unanswerable_question_says_so(page):
+    assert "The articles do not say." in ask(page, "Who won the 2022 FIFA World Cup?")
+
+
+def test_upload_an_article_then_ask_about_it(page, tmp_path):
+    article = tmp_path / "zoo-zebra.txt"
+    article.write_text("Zoo welcomes zebra\n\nThe Riverton city zoo welcomed a baby zebra named Stripe on "
+                       "Monday, the zoo director Maria Lopez said.\n", encoding="utf-8")
+    page.locator("#upload input[type=file]").set_input_files(str(article))
+    page.locator("#ingest").click()
+    page.wait_for_function("() => document.querySelector('#upload-status').innerText.includes('Added 1')",
+                           timeout=120_000)
+    assert "zoo" in page.locator("#store-panel").inner_text().lower()
+    reply = ask(page, "What is the name of the baby zebra at the Riverton zoo?")
+    assert "Stripe" in reply and "Zoo welcomes zebra" in reply

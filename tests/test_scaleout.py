@@ -1,0 +1,75 @@
+"""What users move to: two newsqa servers sharing a `chroma run` server, and an OpenAI-compatible
+LLM server (llama-cpp-python's own, serving the same Gemma GGUF) as the LLM backend."""
+
+import subprocess
+import sys
+
+import pytest
+
+from ingest import Settings
+from rag.client import NewsQAClient
+from rag.llm import embedded_model_path
+from ui.wiring import Services
+
+from .conftest import ROOT, SEED_ARTICLE
+from .servers import chroma_server, free_port, newsqa_server, wait_for_http
+
+pytestmark = [pytest.mark.e2e, pytest.mark.server]
+ZEBRA = {"id": "zoo-1", "title": "Zoo welcomes zebra", "published": "2026-04-01", "url": "https://zoo.example/zebra",
+         "text": "The Riverton city zoo welcomed a baby zebra named Stripe on Monday, zoo director Maria Lopez said."}
+
+
+def test_two_servers_share_one_chroma_server(tmp_path):
+    with chroma_server(tmp_path / "chroma-data") as chroma:
+        env = {"NEWSQA_CHROMA_URL": chroma, "NEWSQA_API_TOKEN": "t"}
+        with newsqa_server(tmp_path / "a" / "home", env) as first, newsqa_server(tmp_path / "b" / "home", env) as second:
+            writer, reader = NewsQAClient(first, token="t"), NewsQAClient(second)
+            assert writer.add_articles([ZEBRA])["added"] == 1
+            answer = reader.ask("What is the name of the baby zebra at the Riverton zoo?")
+            assert answer.text == "Stripe"
+            assert answer.citations[0].article_id == "zoo-1" and answer.citations[0].published == "2026-04-01"
+            assert reader.articles()["total"] == 1
+            assert writer.delete_article("zoo-1") == {"deleted": "zoo-1"}
+            assert reader.ask("What is the name of the baby zebra at the Riverton zoo?").abstained
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory):
+    """llama-cpp-python's OpenAI-compatible server with the embedded GGUF, on a loopback port."""
+    model = embedded_model_path(tmp_path_factory.mktemp("models"))
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("logs") / "llama-server.log", "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
+         "--n_ctx", "2048", "--model_alias", "gemma-3-270m"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/v1/models", timeout=120, process=process)
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+def test_openai_compatible_llm_backend(llama_server, tmp_path):
+    settings = Settings(home=tmp_path / "home", llm="openai", openai_base_url=llama_server, openai_model="gemma-3-270m")
+    services = Services(settings)
+    assert services.llm.name == "OpenAI-compatible (gemma-3-270m)"
+    services.ingestor.ingest_paths([f"{ROOT}/{SEED_ARTICLE}"])
+    draft = services.llm.generate("Question: What is 2 + 2?\nAnswer:", stop=["\n"])
+    assert isinstance(draft, str)
+    answer = services.qa.ask("How many prisoners were recaptured?")
+    assert not answer.abstained and ("104" in answer.text or "100" in answer.text)
+    assert answer.citations[0].article_id == "000_60b8ed085d617c0b"
+
+
+def test_unreachable_llm_server_is_a_clear_error(tmp_path):
+    from ingest import ModelError
+
+    settings = Settings(home=tmp_path / "home", llm="openai", openai_base_url=f"http://127.0.0.1:{free_port()}/v1")
+    services = Services(settings)
+    services.ingestor.ingest_paths([f"{ROOT}/{SEED_ARTICLE}"])
+    with pytest.raises(ModelError, match="OpenAI-compatible"):
+        services.qa.ask("How many prisoners were recaptured?")
