@@ -228,7 +228,7 @@ def rank_candidates(question: str, evidence: Sequence[Evidence], draft: str = ""
         if focus and stem(words(candidate.text)[-1]) in focus:
             fit += 0.3  # "Gweiran Prison" for "which prison", "LaGuardia Airport" for "which airport"
         if roles and not roles <= {stem(w) for w in words(candidate.evidence.text)}:
-            fit -= 1.5  # "the director of X": a sentence that never says "director" does not name one
+            continue  # "the director of X": a sentence that never says "director" does not name one
         if candidate.kind == "phrase" and re.search(r"(ed|ing|ly)$", candidate.text):
             fit -= 0.3  # verbs and adverbs are rarely what a question asks for
         score = (
