@@ -2,7 +2,7 @@
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -120,9 +120,34 @@ class ArticleStore:
         token = uuid.uuid4().hex
         self._call(self.state.upsert, ids=["generation"], embeddings=[[1.0]], metadatas=[{"token": token}])
 
+    def stored_articles(self, batch: int = 500) -> Iterator[Article]:
+        """Every article as ingested (text and metadata from the registry), for rebuilding the chunks."""
+        offset = 0
+        while True:
+            result = self._call(self.registry.get, include=["documents", "metadatas"], limit=batch, offset=offset)
+            for article_id, text, meta in zip(result["ids"], result["documents"], result["metadatas"]):
+                yield Article(
+                    id=article_id, title=meta.get("title", ""), text=text, url=meta.get("url") or None,
+                    source=meta.get("source") or None, published=meta.get("published") or None,
+                    authors=tuple(json.loads(meta.get("authors", "[]"))),
+                )
+            if len(result["ids"]) < batch:
+                return
+            offset += batch
+
+    def reset(self) -> None:
+        """Drop every collection of this store and start empty."""
+        for collection in (self.chunks, self.registry, self.state):
+            self._call(self.client.delete_collection, collection.name)
+        self.__init__(self.client, self.name)
+
     def counts(self) -> tuple[int, int]:
         """(articles, chunks) in the store."""
-        return self._call(self.registry.count), self._call(self.chunks.count)
+        return self.article_count(), self._call(self.chunks.count)
+
+    def article_count(self) -> int:
+        """Articles in the registry (readable even when the chunks' index is damaged)."""
+        return self._call(self.registry.count)
 
     def existing_chunk_ids(self, chunk_ids: Sequence[str]) -> set[str]:
         """Those of the given chunk ids that already have a stored vector."""
@@ -168,13 +193,18 @@ class ArticleStore:
             "published": article.published or "",
             "version": version,
             "chunk_ids": json.dumps([c.id for c in chunks]),
+            "authors": json.dumps(list(article.authors)),
             "first_seen": previous.first_seen if previous else now,
             "ingested_at": now,
         }
-        self._call(self.registry.upsert, ids=[article.id], embeddings=[[1.0]], metadatas=[record])
+        # The registry keeps the article's text too: the chunks can always be rebuilt from it.
+        self._call(self.registry.upsert, ids=[article.id], embeddings=[[1.0]], metadatas=[record],
+                   documents=[article.text])
         self._bump_generation()
-        keep = {c.id for c in chunks}
-        self._delete_chunks(article.id, keep)
+        # Keep whatever the registry lists now: if another writer replaced the article meanwhile,
+        # its chunks stay and ours go.
+        current = self.get(article.id)
+        self._delete_chunks(article.id, set(current.chunk_ids) if current else {c.id for c in chunks})
 
     def delete(self, article_id: str) -> bool:
         """Remove an article and its chunks; False if it was not in the store."""

@@ -149,7 +149,8 @@ def _as_of(best: Candidate, ranked: list) -> str:
         return ""
     top = ranked[0][0]
     rivals = [c for score, c in ranked[1:8] if c.kind == "number" and score >= top - 0.5
-              and c.evidence.hit.article_id != best.evidence.hit.article_id]
+              and c.evidence.hit.article_id != best.evidence.hit.article_id
+              and c.evidence.overlap >= best.evidence.overlap]  # as much about the question as ours
     if not rivals:
         return ""
     hit = best.evidence.hit

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ingest import NewsQAError, Settings, SUPPORTED_SUFFIXES, iter_articles
+from ingest.maintenance import audit, check as check_store, rebuild as rebuild_store
 from ingest.types import Skipped
 
 from rag.evaluate import METRICS, evaluate, read_questions
@@ -17,6 +18,9 @@ from .report import metrics_table, render_report
 from .wiring import Services
 
 __all__ = ["cli", "main"]
+
+
+READ_ONLY_COMMANDS = {"ask", "articles"}
 
 
 class _Group(click.Group):
@@ -48,16 +52,20 @@ def cli(ctx, **options):
         settings = Settings.from_env(**options)
     except NewsQAError as exc:
         raise click.UsageError(str(exc)) from None
-    ctx.obj = Services(settings)
+    ctx.obj = Services(settings, exclusive=ctx.invoked_subcommand not in READ_ONLY_COMMANDS)
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--delete", "delete_ids", multiple=True, metavar="ARTICLE_ID", help="Remove an article (repeatable).")
+@click.option("--rebuild", is_flag=True,
+              help="Drop the store and rebuild it: from PATHS when given, else from the articles it keeps.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the counts.")
 @click.pass_obj
-def ingest(services: Services, paths, delete_ids, as_json):
+def ingest(services: Services, paths, delete_ids, rebuild, as_json):
     """Add .txt, .md, .html and .jsonl articles (files or directories); unchanged ones are skipped."""
+    if rebuild:
+        return _rebuild(services, paths, as_json)
     if not paths and not delete_ids:
         raise click.UsageError(f"give files or directories to ingest ({', '.join(SUPPORTED_SUFFIXES)}), or --delete ID")
     for article_id in delete_ids:
@@ -79,7 +87,12 @@ def ingest(services: Services, paths, delete_ids, as_json):
 def _ingest_with_progress(services: Services, items: list, prune: bool = False):
     """Ingest with a progress bar on stderr counting articles and chunks."""
     n_articles = sum(1 for item in items if not isinstance(item, Skipped))
-    with click.progressbar(length=n_articles, label="ingesting", file=sys.stderr, show_pos=True) as bar:
+    return _with_progress(n_articles, lambda progress: services.ingestor.ingest(items, progress, prune=prune))
+
+
+def _with_progress(n_articles: int, work, label: str = "ingesting"):
+    """Run `work(progress)` under a progress bar of articles, labelled with the chunks written so far."""
+    with click.progressbar(length=n_articles, label=label, file=sys.stderr, show_pos=True) as bar:
         chunks = 0
 
         def progress(event: str, amount: int) -> None:
@@ -88,9 +101,34 @@ def _ingest_with_progress(services: Services, items: list, prune: bool = False):
                 bar.update(amount)
             else:
                 chunks += amount
-                bar.label = f"ingesting ({chunks} chunks)"
+                bar.label = f"{label} ({chunks} chunks)"
 
-        return services.ingestor.ingest(items, progress, prune=prune)
+        return work(progress)
+
+
+def _rebuild(services: Services, paths, as_json: bool) -> None:
+    backup = services.settings.home / f"rebuild-{services.store.name}.jsonl"
+    expected = 0 if paths else services.store.article_count()
+    report = _with_progress(expected, lambda progress: rebuild_store(services.ingestor, backup, paths, progress),
+                            label="rebuilding")
+    articles, chunks = services.store.counts()
+    payload = {**report.as_dict(), "store": {"articles": articles, "chunks": chunks}}
+    click.echo(json.dumps(payload) if as_json else "rebuilt: " + _ingest_summary(report, articles, chunks))
+
+
+@cli.command()
+@click.option("--repair", is_flag=True, help="Delete chunks that no article lists (left by a killed ingest).")
+@click.pass_obj
+def check(services: Services, repair):
+    """Check the store: the vector index finds its vectors, and chunks and registry agree."""
+    check_store(services.store)
+    found = audit(services.store, remove_orphans=repair)
+    click.echo(f"{found.articles} articles, {found.chunks} chunks; {len(found.orphans)} orphan chunks"
+               f"{' (deleted)' if repair and found.orphans else ''}, {len(found.missing)} missing chunks")
+    if found.missing:
+        raise click.ClickException("some articles lack chunks: run `newsqa ingest --rebuild`")
+    if found.orphans and not repair:
+        raise click.ClickException("orphan chunks (invisible to answers): run `newsqa check --repair`")
 
 
 def _ingest_summary(report, articles: int, chunks: int) -> str:

@@ -3,6 +3,8 @@
 from functools import cached_property
 
 from ingest import ArticleStore, Chunker, Ingestor, Settings, connect
+from ingest.lock import StoreLock
+from ingest.maintenance import check
 from rag import QA, build_llm
 
 __all__ = ["Services"]
@@ -15,8 +17,9 @@ class Services:
     'fake'
     """
 
-    def __init__(self, settings: Settings, **overrides):
+    def __init__(self, settings: Settings, *, exclusive: bool = True, **overrides):
         self.settings = settings
+        self.exclusive = exclusive  # writers hold a local store alone; readers share it
         for name, value in overrides.items():
             if name not in type(self).__dict__:
                 raise TypeError(f"unknown service {name!r}")
@@ -25,16 +28,19 @@ class Services:
     def for_collection(self, name: str) -> "Services":
         """Services over another collection of the same Chroma, sharing the loaded models."""
         return Services(
-            self.settings.with_(collection=name), client=self.store.client,
+            self.settings.with_(collection=name), exclusive=self.exclusive, client=self.store.client,
             store=ArticleStore(self.store.client, name), embeddings=self.embeddings, llm=self.llm,
         )
 
     def warm_up(self) -> None:
-        """Load both models now, so that the first question is not the slow one."""
+        """Check the store, then load both models, so that the first question is not the slow one."""
+        check(self.store)
         self.qa.warm_up()
 
     @cached_property
     def client(self):
+        if not self.settings.chroma_url:
+            self.__dict__["lock"] = StoreLock(self.settings.home / "store.lock").acquire(self.exclusive)
         return connect(self.settings)
 
     @cached_property
