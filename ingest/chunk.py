@@ -16,7 +16,7 @@ _ABBREVIATIONS = {
     "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n",
     "e.g", "i.e", "etc", "approx", "ft", "mt", "ave", "est", "fig",
 }
-_BOUNDARY = re.compile(r"([.!?]+)([\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_BOUNDARY = re.compile(r"([.!?]+)([\"'”’)\]]*)\s+(?=[^a-z\s])")
 
 
 def split_sentences(paragraph: str) -> list[str]:

@@ -31,7 +31,7 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
     return {tuple(tokens[i:i + 3]) for i in range(max(1, len(tokens) - 2))}
 
 
-def collapse(hits: Sequence[Hit], per_article: int, similar: float = 0.6) -> list[Hit]:
+def collapse(hits: Sequence[Hit], per_article: int, similar: float = 0.8) -> list[Hit]:
     """Drop near-duplicate chunks (syndicated copies of one story); an article's chunks beyond
     `per_article` move behind the other articles' chunks instead of crowding them out."""
     kept: list[tuple[Hit, set]] = []
