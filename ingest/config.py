@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 
 from .errors import ConfigError
 
-__all__ = ["ENV_VARS", "LLM_BACKENDS", "Settings"]
+__all__ = ["EMBEDDERS", "ENV_VARS", "LLM_BACKENDS", "Settings"]
 
 LLM_BACKENDS = ("embedded", "openai")
+EMBEDDERS = ("openvino", "openvino-int8", "torch")
 # all-MiniLM-L6-v2 truncates at 256 word pieces, two of which are [CLS] and [SEP].
 EMBEDDER_WINDOW = 254
 
@@ -26,6 +27,7 @@ class Settings:
     chunk_overlap: int = 40
     top_k: int = 5
     llm: str = "embedded"
+    embedder: str = "openvino"
     llm_threads: int = 0
     llm_ctx: int = 2048
     openai_base_url: str | None = None
@@ -49,6 +51,8 @@ class Settings:
             raise ConfigError(f"top-k must be 1..50, got {self.top_k}")
         if self.llm not in LLM_BACKENDS:
             raise ConfigError(f"LLM backend must be one of {', '.join(LLM_BACKENDS)}, got {self.llm!r}")
+        if self.embedder not in EMBEDDERS:
+            raise ConfigError(f"embedder must be one of {', '.join(EMBEDDERS)}, got {self.embedder!r}")
         if self.llm_threads < 0 or self.llm_ctx < 512:
             raise ConfigError("LLM threads must be >= 0 (0: all cores) and context >= 512 tokens")
         if self.max_pending < 1:

@@ -54,14 +54,14 @@ class QA:
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, store=None, embeddings=None, llm=None) -> "QA":
         """A QA over the configured store with the configured embedder and LLM (or the ones passed in)."""
-        from ingest.embed import MiniLMEmbeddings
+        from ingest.embed import build_embeddings
         from ingest.lexical import LexicalIndex
         from ingest.store import ArticleStore, connect
 
         settings = settings or Settings.from_env()
         store = store or ArticleStore(connect(settings), settings.collection)
         lexical = LexicalIndex.load(settings.home / "lexical" / f"{store.name}.pickle") if settings.hybrid else None
-        retriever = Retriever(store, embeddings or MiniLMEmbeddings(), k=settings.top_k, lexical=lexical)
+        retriever = Retriever(store, embeddings or build_embeddings(settings), k=settings.top_k, lexical=lexical)
         return cls(retriever, llm or build_llm(settings), max_question_chars=settings.max_question_chars)
 
     def warm_up(self) -> None:

@@ -49,9 +49,9 @@ class Services:
 
     @cached_property
     def embeddings(self):
-        from ingest.embed import MiniLMEmbeddings
+        from ingest.embed import build_embeddings
 
-        return MiniLMEmbeddings()
+        return build_embeddings(self.settings)
 
     @cached_property
     def chunker(self) -> Chunker:
