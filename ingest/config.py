@@ -37,6 +37,8 @@ class Settings:
     api_token: str | None = field(default=None, repr=False)
     max_pending: int = 8
     hybrid: bool = False
+    allow_private_urls: bool = False
+    fetch_interval: float = 1.0
 
     def __post_init__(self):
         object.__setattr__(self, "home", Path(self.home))
@@ -106,6 +108,11 @@ def _parse(name: str, raw: str, annotation) -> object:
         if raw.lower() in ("0", "false", "no", "off"):
             return False
         raise ConfigError(f"{ENV_VARS[name]} must be 1/0 (true/false), got {raw!r}")
+    if "float" in str(annotation):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"{ENV_VARS[name]} must be a number, got {raw!r}") from None
     if "int" in str(annotation):
         try:
             return int(raw)

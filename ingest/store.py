@@ -1,16 +1,17 @@
 """Chunks and an article registry in Chroma (persistent on disk, or a `chroma run` server)."""
 
+import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from .errors import StoreError
 from .types import Article, Chunk
 
-__all__ = ["ArticleStore", "Hit", "StoredArticle", "connect"]
+__all__ = ["ArticleStore", "Hit", "StoredArticle", "connect", "content_hash"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,15 @@ class StoredArticle:
     chunk_ids: tuple[str, ...]
     first_seen: str
     ingested_at: str
+    content_hash: str = ""
+    updated_at: str = ""
+
+    @property
+    def updated(self) -> str | None:
+        """The date the story last changed after it was first seen, if it did."""
+        if self.updated_at and self.updated_at != self.first_seen:
+            return self.updated_at[:10]
+        return None
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,7 @@ class Hit:
     url: str | None
     source: str | None
     published: str | None
+    updated: str | None = None  # when the story changed after it was first seen
 
 
 def connect(settings):
@@ -185,7 +196,9 @@ class ArticleStore:
                 documents=[c.text for c in new],
                 metadatas=[_chunk_metadata(article, c) for c in new],
             )
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        content = content_hash(article.text)
+        changed = previous is not None and previous.content_hash not in ("", content)
         record = {
             "title": article.title,
             "url": article.url or "",
@@ -196,6 +209,9 @@ class ArticleStore:
             "authors": json.dumps(list(article.authors)),
             "first_seen": previous.first_seen if previous else now,
             "ingested_at": now,
+            "content_hash": content,
+            # When the story itself last changed (not when it was last re-chunked).
+            "updated_at": now if changed else (previous.updated_at if previous else now),
         }
         # The registry keeps the article's text too: the chunks can always be rebuilt from it.
         self._call(self.registry.upsert, ids=[article.id], embeddings=[[1.0]], metadatas=[record],
@@ -240,9 +256,15 @@ class ArticleStore:
         return self.current([found[i] for i in chunk_ids if i in found])
 
     def current(self, hits: Sequence[Hit]) -> list[Hit]:
-        """Only the hits that belong to their article's current version."""
+        """Only the hits that belong to their article's current version (with its update date)."""
         registry = self.get_many(h.article_id for h in hits)
-        return [h for h in hits if h.article_id in registry and h.chunk_id in registry[h.article_id].chunk_ids]
+        return [replace(h, updated=registry[h.article_id].updated) for h in hits
+                if h.article_id in registry and h.chunk_id in registry[h.article_id].chunk_ids]
+
+    def find_content(self, text: str) -> str | None:
+        """The id of an article with the same text (a re-published copy), if there is one."""
+        found = self._call(self.registry.get, where={"content_hash": content_hash(text)}, include=[], limit=1)
+        return found["ids"][0] if found["ids"] else None
 
     def _delete_chunks(self, article_id: str, keep: set[str]) -> None:
         stored = self._call(self.chunks.get, where={"article_id": article_id}, include=[])["ids"]
@@ -279,4 +301,10 @@ def _stored(article_id: str, meta: dict) -> StoredArticle:
         source=meta.get("source") or None, published=meta.get("published") or None,
         version=meta.get("version", ""), chunk_ids=tuple(json.loads(meta.get("chunk_ids", "[]"))),
         first_seen=meta.get("first_seen", ""), ingested_at=meta.get("ingested_at", ""),
+        content_hash=meta.get("content_hash", ""), updated_at=meta.get("updated_at", ""),
     )
+
+
+def content_hash(text: str) -> str:
+    """A hash of an article's words, blind to spacing and case: re-published copies share it."""
+    return hashlib.sha256(" ".join(text.lower().split()).encode()).hexdigest()[:24]

@@ -118,7 +118,7 @@ class QA:
         best = ranked[0][1]
         text = display_text(best)
         support = [best.evidence] + [e for e in supporting(text, query, evidence) if e.hit.chunk_id != best.evidence.hit.chunk_id]
-        text += _as_of(best, ranked)
+        text += _as_of(best, ranked) or _updated(best)
         return Answer(text=text, abstained=False, citations=_citations(support), timings=timings, draft=draft, **context)
 
 
@@ -141,6 +141,11 @@ def standalone_query(question: str, history: Sequence[str]) -> str:
 
 _FOLLOW_UP = re.compile(r"^\s*(and|but|so|also|what about|how about)\b|\b(it|its|they|them|their|he|him|his|she|her|"
                         r"this|that|these|those|there|then)\b", re.I)
+
+
+def _updated(best: Candidate) -> str:
+    """An answer from a story that changed since it was first seen says which version it used."""
+    return f" (as of {best.evidence.hit.updated})" if best.evidence.hit.updated else ""
 
 
 def _as_of(best: Candidate, ranked: list) -> str:

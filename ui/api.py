@@ -67,6 +67,10 @@ class ArticlesRequest(BaseModel):
     articles: list[dict] = Field(description="Records in the corpus.jsonl format.")
 
 
+class FeedRequest(BaseModel):
+    url: str = Field(description="An RSS or Atom feed URL.")
+
+
 class Gate:
     """At most `limit` questions in the building at once; more get 503 with Retry-After.
 
@@ -153,7 +157,24 @@ def create_api(services: Services) -> FastAPI:
             raise ApiError(404, "not_found", f"no article {article_id!r} in the store")
         return {"deleted": article_id}
 
+    @app.get("/v1/feeds", tags=["feeds"])
+    def list_feeds():
+        """Followed feeds with their last refresh, new and updated counts and errors."""
+        return {"feeds": [_feed_json(f) for f in _guard(services.feeds.all)]}
+
+    @app.post("/v1/feeds", tags=["feeds"])
+    def follow_feed(body: FeedRequest, request: Request):
+        """Follow a feed and refresh it now."""
+        _require_token(services, request)
+        _guard(services.feeds.add, body.url)
+        [state] = _guard(services.feeds.refresh, body.url)
+        return _feed_json(state)
+
     return app
+
+
+def _feed_json(state) -> dict:
+    return {k: v for k, v in state.__dict__.items() if k != "seen"}
 
 
 def _guard(function, *args, **kwargs):

@@ -1,6 +1,7 @@
 """The Gradio chat: streamed answers with numbered sources, and a panel showing the store."""
 
 import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from .format import answer_markdown, escape_markdown, store_markdown
 from .uploads import MAX_UPLOAD_BYTES, UploadError, articles_from_upload
 from .wiring import Services
 
-__all__ = ["chat_replies", "create_app", "ingest_uploads", "serve"]
+__all__ = ["chat_replies", "create_app", "follow_feed", "ingest_uploads", "refresh_feeds_every", "serve"]
 
 log = logging.getLogger("newsqa.ui")
 EXAMPLES = ["How many prisoners were recaptured?", "Who is the spokesperson for the Syrian Democratic Forces?"]
@@ -53,7 +54,7 @@ def _user_turns(history: list) -> list[str]:
 def _store_panel(services: Services) -> str:
     try:
         articles, chunks = services.store.counts()
-        return store_markdown(articles, chunks, services.store.articles(limit=10))
+        return store_markdown(articles, chunks, services.store.articles(limit=10), services.feeds.all())
     except NewsQAError as exc:
         return f"⚠️ {escape_markdown(str(exc))}"
 
@@ -87,11 +88,28 @@ def ingest_uploads(services: Services, paths: list[str], progress=None) -> str:
     return "\n".join(lines)
 
 
+def follow_feed(services: Services, url: str) -> str:
+    """Follow a feed and refresh it now; say what arrived."""
+    url = (url or "").strip()
+    if not url:
+        return "Paste the address of an RSS or Atom feed first."
+    try:
+        services.feeds.add(url)
+        [state] = services.feeds.refresh(url)
+    except NewsQAError as exc:
+        return f"⚠️ {escape_markdown(str(exc))}"
+    errors = f" ({len(state.errors)} errors: {escape_markdown(state.errors[0][:160])})" if state.errors else ""
+    return f"{escape_markdown(state.title or state.url)}: {state.added} new, {state.updated} updated{errors}."
+
+
 def create_app(services: Services, uploads: bool = True) -> gr.Blocks:
     """The chat UI wired to the services; `uploads` shows the file upload panel."""
 
     def respond(message, history):
         yield from chat_replies(services, message, history)
+
+    def follow(url, progress=gr.Progress()):
+        return follow_feed(services, url), _store_panel(services)
 
     def upload(files, progress=gr.Progress()):
         paths = [f if isinstance(f, str) else f.name for f in files or []]
@@ -119,10 +137,30 @@ def create_app(services: Services, uploads: bool = True) -> gr.Blocks:
                     files = gr.File(file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), elem_id="upload")
                     status = gr.Markdown(elem_id="upload-status")
                     gr.Button("Ingest", elem_id="ingest").click(upload, inputs=files, outputs=[status, panel])
+                    gr.Markdown("### Follow a feed")
+                    feed_url = gr.Textbox(placeholder="https://example.com/rss.xml", show_label=False, elem_id="feed-url")
+                    feed_status = gr.Markdown(elem_id="feed-status")
+                    gr.Button("Follow", elem_id="follow").click(follow, inputs=feed_url, outputs=[feed_status, panel])
     return app
 
 
-def serve(services: Services, host: str = "127.0.0.1", port: int = 7860) -> None:
+def refresh_feeds_every(services: Services, seconds: float, stop: threading.Event) -> threading.Thread:
+    """A daemon thread that refreshes the followed feeds every `seconds` until `stop` is set."""
+
+    def loop():
+        while not stop.wait(seconds):
+            try:
+                for state in services.feeds.refresh():
+                    log.info("feed %s: %s, %d new, %d updated", state.url, state.status, state.added, state.updated)
+            except Exception:
+                log.exception("feed refresh failed")
+
+    thread = threading.Thread(target=loop, name="newsqa-feeds", daemon=True)
+    thread.start()
+    return thread
+
+
+def serve(services: Services, host: str = "127.0.0.1", port: int = 7860, refresh_every: float | None = None) -> None:
     """Load the models, then serve the chat UI and the HTTP API on one port until interrupted."""
     import uvicorn
 
@@ -141,5 +179,8 @@ def serve(services: Services, host: str = "127.0.0.1", port: int = 7860) -> None
     app = create_api(services)
     blocks = create_app(services, uploads=loopback or bool(token)).queue(default_concurrency_limit=2)
     app = gr.mount_gradio_app(app, blocks, path="/", footer_links=[], max_file_size=MAX_UPLOAD_BYTES, show_error=False)
+    if refresh_every:
+        refresh_feeds_every(services, refresh_every, threading.Event())
+        print(f"newsqa: refreshing {len(services.feeds.all())} feeds every {refresh_every:.0f} s", flush=True)
     print(f"newsqa: chat on http://{host}:{port}/ · API docs on http://{host}:{port}/docs", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

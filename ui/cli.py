@@ -2,13 +2,16 @@
 
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
 import click
 
 from ingest import NewsQAError, Settings, SUPPORTED_SUFFIXES, iter_articles
+from ingest.feeds import article_from_url
 from ingest.maintenance import audit, check as check_store, rebuild as rebuild_store
+from ingest.web import canonical_url
 from ingest.types import Skipped
 
 from rag.evaluate import METRICS, evaluate, read_questions
@@ -56,7 +59,7 @@ def cli(ctx, **options):
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, metavar="PATH_OR_URL...")
 @click.option("--delete", "delete_ids", multiple=True, metavar="ARTICLE_ID", help="Remove an article (repeatable).")
 @click.option("--rebuild", is_flag=True,
               help="Drop the store and rebuild it: from PATHS when given, else from the articles it keeps.")
@@ -65,15 +68,20 @@ def cli(ctx, **options):
 def ingest(services: Services, paths, delete_ids, rebuild, as_json):
     """Add .txt, .md, .html and .jsonl articles (files or directories); unchanged ones are skipped."""
     if rebuild:
-        return _rebuild(services, paths, as_json)
+        return _rebuild(services, [Path(p) for p in paths], as_json)
     if not paths and not delete_ids:
         raise click.UsageError(f"give files or directories to ingest ({', '.join(SUPPORTED_SUFFIXES)}), or --delete ID")
+    urls = [p for p in paths if p.startswith(("http://", "https://"))]
+    paths = [Path(p) for p in paths if p not in urls]
+    for path in paths:
+        if not path.exists():
+            raise click.BadParameter(f"{path} does not exist", param_hint="PATH_OR_URL")
     for article_id in delete_ids:
         found = services.ingestor.delete(article_id)
         click.echo(f"{'deleted' if found else 'not in the store'}: {article_id}", err=as_json)
-    if not paths:
+    if not paths and not urls:
         return
-    items = list(iter_articles(paths))
+    items = list(iter_articles(paths)) + [_fetch_article(services, url) for url in urls]
     report = _ingest_with_progress(services, items)
     articles, stored_chunks = services.store.counts()
     if as_json:
@@ -82,6 +90,14 @@ def ingest(services: Services, paths, delete_ids, rebuild, as_json):
         click.echo(_ingest_summary(report, articles, stored_chunks))
     if not any(not isinstance(item, Skipped) for item in items):
         raise click.exceptions.Exit(1)
+
+
+def _fetch_article(services: Services, url: str):
+    """The article at a URL, or a Skipped item saying why not."""
+    try:
+        return article_from_url(services.fetcher, canonical_url(url))
+    except NewsQAError as exc:
+        return Skipped(url, str(exc))
 
 
 def _ingest_with_progress(services: Services, items: list, prune: bool = False):
@@ -183,12 +199,81 @@ def articles(services: Services, as_json, limit):
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind; 0.0.0.0 exposes it.")
 @click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True)
+@click.option("--refresh-every", metavar="DURATION", help="Refresh followed feeds in the background, e.g. 15m, 1h.")
 @click.pass_obj
-def serve(services: Services, host, port):
-    """Serve the chat UI."""
+def serve(services: Services, host, port, refresh_every):
+    """Serve the chat UI and the HTTP API on one port."""
     from .chat import serve as serve_chat
 
-    serve_chat(services, host=host, port=port)
+    serve_chat(services, host=host, port=port, refresh_every=_duration(refresh_every) if refresh_every else None)
+
+
+def _duration(text: str) -> float:
+    """Seconds in "90s", "15m", "1h" (or a bare number of seconds)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
+    if not match or float(match.group(1)) <= 0:
+        raise click.BadParameter(f"expected a duration such as 90s, 15m or 1h, got {text!r}", param_hint="--refresh-every")
+    return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+
+
+@cli.group()
+def feeds():
+    """Follow RSS and Atom feeds: add, list, remove, refresh."""
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.option("--refresh/--no-refresh", default=True, show_default=True, help="Refresh the feed right away.")
+@click.pass_obj
+def feeds_add(services: Services, url, refresh):
+    """Follow the feed at URL."""
+    state = services.feeds.add(url)
+    click.echo(f"following {state.url}")
+    if refresh:
+        _print_feed_states(services.feeds.refresh(state.url))
+
+
+@feeds.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+@click.pass_obj
+def feeds_list(services: Services, as_json):
+    """The followed feeds and what their last refresh did."""
+    for state in services.feeds.all():
+        click.echo(json.dumps({k: v for k, v in state.__dict__.items() if k != "seen"}) if as_json else _feed_line(state))
+
+
+@feeds.command("remove")
+@click.argument("url")
+@click.pass_obj
+def feeds_remove(services: Services, url):
+    """Stop following a feed (its articles stay)."""
+    if not services.feeds.remove(url):
+        raise click.ClickException(f"not following {url}")
+    click.echo(f"no longer following {url}")
+
+
+@feeds.command("refresh")
+@click.argument("url", required=False)
+@click.pass_obj
+def feeds_refresh(services: Services, url):
+    """Fetch every followed feed (or one) and ingest new and updated stories."""
+    states = services.feeds.refresh(url)
+    _print_feed_states(states)
+    if states and all(s.status == "error" for s in states):
+        raise click.exceptions.Exit(1)
+
+
+def _print_feed_states(states) -> None:
+    for state in states:
+        click.echo(_feed_line(state))
+        for error in state.errors:
+            click.echo(f"    error: {error}")
+
+
+def _feed_line(state) -> str:
+    return (f"{state.url}\t{state.status}\tlast refresh {state.last_refresh or 'never'}\t"
+            f"new {state.added}, updated {state.updated}, unchanged {state.unchanged}, "
+            f"duplicates {state.duplicates}, errors {len(state.errors)}")
 
 
 @cli.command("eval")

@@ -55,14 +55,21 @@ def answer_markdown(answer: Answer) -> str:
     return "\n\n".join(parts)
 
 
-def store_markdown(articles: int, chunks: int, recent: list) -> str:
-    """The side panel: what the store holds and the latest articles."""
+def store_markdown(articles: int, chunks: int, recent: list, feeds: list = ()) -> str:
+    """The side panel: what the store holds, the latest articles and the followed feeds."""
     lines = [f"**{articles}** articles · **{chunks}** chunks", ""]
     if recent:
         lines += [f"Last ingest: {escape_markdown(recent[0].ingested_at)}", ""]
         for article in recent:
             date = f" ({escape_markdown(article.published)})" if article.published else ""
             lines.append(f"- {escape_markdown(article.title or article.id)}{date}")
+    if feeds:
+        lines += ["", "**Feeds**", ""]
+        for feed in feeds:
+            errors = f", {len(feed.errors)} errors: {escape_markdown(feed.errors[0][:120])}" if feed.errors else ""
+            lines.append(f"- {escape_markdown(feed.title or feed.url)}: {escape_markdown(feed.status)}, "
+                         f"last refresh {escape_markdown(feed.last_refresh or 'never')}, "
+                         f"{feed.added} new, {feed.updated} updated{errors}")
     return "\n".join(lines)
 
 

@@ -62,6 +62,18 @@ class Services:
         return Ingestor(self.store, self.embeddings, self.chunker)
 
     @cached_property
+    def fetcher(self):
+        from ingest.web import Fetcher
+
+        return Fetcher(allow_private=self.settings.allow_private_urls, per_host_interval=self.settings.fetch_interval)
+
+    @cached_property
+    def feeds(self):
+        from ingest.feeds import FeedReader
+
+        return FeedReader(self.store.client, self.store.name, self.fetcher, self.ingestor)
+
+    @cached_property
     def llm(self):
         return build_llm(self.settings)
 

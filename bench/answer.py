@@ -1,0 +1,93 @@
+"""Answer speed, memory and start-up: `python -m bench.answer`.
+
+End-to-end latency and time to the first streamed token for the seed questions with the embedded
+models (warm: models loaded, prompt prefix cached), RSS with both models loaded and the rtqa-dev
+store open (if one was built by `python -m bench.rtqa`), and the start-up of `newsqa serve` until
+`/healthz` answers.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from ingest import Settings
+from ui.wiring import Services
+
+from .common import ROOT, RTQA, machine, median, p, rss_mb
+
+
+def seed_questions() -> list[str]:
+    return [json.loads(line)["question"] for line in open(ROOT / "seeds" / "questions.jsonl")]
+
+
+def latency(services: Services, questions: list[str]) -> tuple[list[float], list[float]]:
+    totals, first_tokens = [], []
+    for question in questions:
+        started = time.perf_counter()
+        first = None
+        for event in services.qa.stream(question):
+            if first is None:
+                first = time.perf_counter() - started
+        totals.append(time.perf_counter() - started)
+        first_tokens.append(first)
+    return totals, first_tokens
+
+
+def startup(home: Path, seeds: Services) -> float:
+    """Seconds from `newsqa serve` to a healthy /healthz, in a home whose models are already exported."""
+    import shutil
+
+    shutil.copytree(seeds.settings.models_dir, home / "models")
+    env = {**os.environ, "NEWSQA_HOME": str(home)}
+    subprocess.run([str(Path(sys.executable).parent / "newsqa"), "ingest", str(ROOT / "seeds")], env=env,
+                   capture_output=True, check=False)
+    port = 7900
+    started = time.perf_counter()
+    process = subprocess.Popen([str(Path(sys.executable).parent / "newsqa"), "serve", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                return time.perf_counter() - started
+            except OSError:
+                time.sleep(0.1)
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def main() -> None:
+    print(f"machine: {machine()}")
+    home = ROOT / ".newsqa"  # where `python -m bench.rtqa` keeps the rtqa-dev store
+    base = Services(Settings(home=home))
+    seeds = base.for_collection("bench-seeds")
+    seeds.ingestor.ingest_paths([ROOT / "seeds"])
+    seeds.warm_up()
+    questions = seed_questions()
+    totals, first_tokens = latency(seeds, questions)
+    print(f"seed questions ({len(questions)}): end-to-end p50 {median(totals):.2f} s p95 {p(totals, 95):.2f} s; "
+          f"first streamed token p50 {median(first_tokens):.2f} s p95 {p(first_tokens, 95):.2f} s")
+    names = [c.name[: -len("_chunks")] for c in base.client.list_collections()
+             if c.name.startswith("eval-") and c.name.endswith("_chunks")]
+    stores = [base.for_collection(n) for n in names]
+    rtqa = max(stores, key=lambda s: s.store.counts()[1], default=None)
+    if rtqa is not None:
+        for line in open(RTQA / "questions.jsonl"):
+            rtqa.qa.ask(json.loads(line)["question"])
+        print(f"RSS with both models loaded, the rtqa-dev store open ({rtqa.store.counts()[1]} chunks) and its "
+              f"60 questions answered: {rss_mb():.0f} MB")
+    else:
+        print(f"RSS with both models loaded (no rtqa-dev store: run python -m bench.rtqa first): {rss_mb():.0f} MB")
+    base.__dict__.pop("lock").release()
+    seconds = startup(Path(tempfile.mkdtemp(prefix="newsqa-bench-startup-")), seeds)
+    print(f"start-up of `newsqa serve` (models cached, seeds ingested) until /healthz answers: {seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
