@@ -30,7 +30,7 @@ def latency(services: Services, questions: list[str]) -> tuple[list[float], list
     for question in questions:
         started = time.perf_counter()
         first = None
-        for event in services.qa.stream(question):
+        for _ in services.qa.stream(question):
             if first is None:
                 first = time.perf_counter() - started
         totals.append(time.perf_counter() - started)

@@ -130,6 +130,6 @@ def _check_url(name: str, url: str | None) -> None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{ENV_VARS[name]} must be an http(s) URL such as http://127.0.0.1:8000, got {url!r}")
     try:
-        parts.port
+        _ = parts.port  # urlsplit checks the port only when it is read
     except ValueError:
         raise ConfigError(f"{ENV_VARS[name]} has an invalid port: {url!r}") from None

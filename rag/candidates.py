@@ -104,7 +104,7 @@ _WEAK_STARTS = {
     "the", "a", "an", "in", "on", "at", "but", "and", "he", "she", "it", "they", "this", "that", "these",
     "those", "his", "her", "their", "its", "our", "we", "i", "after", "before", "when", "while", "as", "if",
     "according", "meanwhile", "however", "also", "so", "by", "for", "with", "from", "to", "there", "here",
-    "last", "this", "next", "on", "mr", "mrs", "ms", "dr",
+    "last", "next", "mr", "mrs", "ms", "dr",
 }
 _TOKEN = re.compile(r"[\w'’.&$%-]+|[^\w\s]")
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from ingest import ArticleStore, Chunker, StoreError
+from ingest import ArticleStore, Chunker
 from ingest.lock import StoreLock
 from ingest.maintenance import audit
 from ingest.loaders import iter_articles
