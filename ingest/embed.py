@@ -172,7 +172,7 @@ class OpenVINOEmbeddings(Embeddings):
             batches.append({"input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
                             "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64)})
         return nncf.quantize(graph, nncf.Dataset(batches), model_type=nncf.ModelType.TRANSFORMER,
-                             subset_size=len(texts))
+                             subset_size=len(batches))
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Vectors for passages, batched by length."""

@@ -112,8 +112,9 @@ class Ingestor:
         have = self.store.existing_chunk_ids([c.id for c in all_chunks])
         missing = [c for c in all_chunks if c.id not in have]
         vectors = dict(zip((c.id for c in missing), self.embeddings.embed_documents([c.embed_text for c in missing])))
-        for article, version, chunks in todo:
-            self.store.put(article, version, chunks, {c.id: vectors[c.id] for c in chunks if c.id in vectors})
+        self.store.put_many([(article, version, chunks, {c.id: vectors[c.id] for c in chunks if c.id in vectors})
+                             for article, version, chunks in todo])
+        for article, _, chunks in todo:
             (report.replaced if article.id in stored else report.added).append(article.id)
             report.chunks_written += sum(1 for c in chunks if c.id in vectors)
             _tick(progress, "chunks", len(chunks))

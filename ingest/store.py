@@ -181,53 +181,47 @@ class ArticleStore:
         return dict(zip(result["ids"], result["documents"]))
 
     def put(self, article: Article, version: str, chunks: Sequence[Chunk], vectors: dict[str, list[float]]) -> None:
-        """Make `chunks` the article's current chunks; `vectors` holds those not stored yet.
+        """Make `chunks` the article's current chunks; `vectors` holds those not stored yet."""
+        self.put_many([(article, version, chunks, vectors)])
+
+    def put_many(self, items: Sequence[tuple[Article, str, Sequence[Chunk], dict[str, list[float]]]]) -> None:
+        """Write several articles with one call per step.
 
         Order matters for readers and crashes: new chunks first, then the registry switch,
         then the old chunks go.
         """
-        previous = self.get(article.id)
-        new = [c for c in chunks if c.id in vectors]
+        if not items:
+            return
+        previous = self.get_many(article.id for article, *_ in items)
+        new = [(article, c, vectors[c.id]) for article, _, chunks, vectors in items for c in chunks if c.id in vectors]
         if new:
             self._call(
                 self.chunks.upsert,
-                ids=[c.id for c in new],
-                embeddings=[vectors[c.id] for c in new],
-                documents=[c.text for c in new],
-                metadatas=[_chunk_metadata(article, c) for c in new],
+                ids=[c.id for _, c, _ in new],
+                embeddings=[vector for _, _, vector in new],
+                documents=[c.text for _, c, _ in new],
+                metadatas=[_chunk_metadata(article, c) for article, c, _ in new],
             )
         now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-        content = content_hash(article.text)
-        changed = previous is not None and previous.content_hash not in ("", content)
-        record = {
-            "title": article.title,
-            "url": article.url or "",
-            "source": article.source or "",
-            "published": article.published or "",
-            "version": version,
-            "chunk_ids": json.dumps([c.id for c in chunks]),
-            "authors": json.dumps(list(article.authors)),
-            "first_seen": previous.first_seen if previous else now,
-            "ingested_at": now,
-            "content_hash": content,
-            # When the story itself last changed (not when it was last re-chunked).
-            "updated_at": now if changed else (previous.updated_at if previous else now),
-        }
-        # The registry keeps the article's text too: the chunks can always be rebuilt from it.
-        self._call(self.registry.upsert, ids=[article.id], embeddings=[[1.0]], metadatas=[record],
-                   documents=[article.text])
+        records = [_registry_record(article, version, chunks, previous.get(article.id), now)
+                   for article, version, chunks, _ in items]
+        # The registry keeps each article's text too: the chunks can always be rebuilt from it.
+        self._call(self.registry.upsert, ids=[article.id for article, *_ in items], embeddings=[[1.0]] * len(items),
+                   metadatas=records, documents=[article.text for article, *_ in items])
         self._bump_generation()
-        # Keep whatever the registry lists now: if another writer replaced the article meanwhile,
+        # Keep whatever the registry lists now: if another writer replaced an article meanwhile,
         # its chunks stay and ours go.
-        current = self.get(article.id)
-        self._delete_chunks(article.id, set(current.chunk_ids) if current else {c.id for c in chunks})
+        current = self.get_many(article.id for article, *_ in items)
+        keep = {article.id: set(current[article.id].chunk_ids) if article.id in current else {c.id for c in chunks}
+                for article, _, chunks, _ in items}
+        self._delete_stale(keep)
 
     def delete(self, article_id: str) -> bool:
         """Remove an article and its chunks; False if it was not in the store."""
         existed = self.get(article_id) is not None
         self._call(self.registry.delete, ids=[article_id])
         self._bump_generation()
-        self._delete_chunks(article_id, keep=set())
+        self._delete_stale({article_id: set()})
         return existed
 
     def search(self, vector: Sequence[float], k: int) -> list[Hit]:
@@ -266,9 +260,11 @@ class ArticleStore:
         found = self._call(self.registry.get, where={"content_hash": content_hash(text)}, include=[], limit=1)
         return found["ids"][0] if found["ids"] else None
 
-    def _delete_chunks(self, article_id: str, keep: set[str]) -> None:
-        stored = self._call(self.chunks.get, where={"article_id": article_id}, include=[])["ids"]
-        stale = [i for i in stored if i not in keep]
+    def _delete_stale(self, keep: dict[str, set[str]]) -> None:
+        """Delete the chunks of these articles that are not in their keep sets."""
+        where = {"article_id": {"$in": list(keep)}} if len(keep) > 1 else {"article_id": next(iter(keep))}
+        stored = self._call(self.chunks.get, where=where, include=["metadatas"])
+        stale = [i for i, m in zip(stored["ids"], stored["metadatas"]) if i not in keep.get(m["article_id"], set())]
         if stale:
             self._call(self.chunks.delete, ids=stale)
 
@@ -277,6 +273,26 @@ class ArticleStore:
             return method(*args, **kwargs)
         except Exception as exc:
             raise StoreError(f"the vector store failed: {exc}") from exc
+
+
+def _registry_record(article: Article, version: str, chunks: Sequence[Chunk], previous: StoredArticle | None,
+                     now: str) -> dict:
+    content = content_hash(article.text)
+    changed = previous is not None and previous.content_hash not in ("", content)
+    return {
+        "title": article.title,
+        "url": article.url or "",
+        "source": article.source or "",
+        "published": article.published or "",
+        "version": version,
+        "chunk_ids": json.dumps([c.id for c in chunks]),
+        "authors": json.dumps(list(article.authors)),
+        "first_seen": previous.first_seen if previous else now,
+        "ingested_at": now,
+        "content_hash": content,
+        # When the story itself last changed (not when it was last re-chunked).
+        "updated_at": now if changed else (previous.updated_at if previous else now),
+    }
 
 
 def _chunk_metadata(article: Article, chunk: Chunk) -> dict:
