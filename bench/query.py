@@ -49,11 +49,16 @@ def build(size: int, source, rng) -> tuple[ArticleStore, np.ndarray]:
             noisy /= np.linalg.norm(noisy)
             by_article.setdefault(f"{article_id}-{copy}", []).append((text, noisy))
             i += 1
+        batch = []
         for article_id, rows in by_article.items():
             article = Article(id=article_id, title=article_id, text=" ".join(t for t, _ in rows))
             chunks = [Chunk(f"{article_id}:{n}", article_id, t, n, t) for n, (t, _) in enumerate(rows)]
-            store.put(article, "v", chunks, {c.id: v.tolist() for c, (_, v) in zip(chunks, rows)})
+            batch.append((article, "v", chunks, {c.id: v.tolist() for c, (_, v) in zip(chunks, rows)}))
             vectors += [v for _, v in rows]
+            if len(batch) == 50:
+                store.put_many(batch)
+                batch = []
+        store.put_many(batch)
         copy += 1
     return store, np.array(vectors, dtype=np.float32)
 
