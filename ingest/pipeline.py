@@ -62,7 +62,8 @@ class Ingestor:
         self.store = store
         self.embeddings = embeddings
         self.chunker = chunker
-        self.pipeline = f"{chunker.signature}/{getattr(embeddings, 'name', type(embeddings).__name__)}"
+        self.embedder = getattr(embeddings, "name", type(embeddings).__name__)
+        self.pipeline = f"{chunker.signature}/{self.embedder}"
 
     def ingest_paths(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
         """Ingest every article under the paths."""
@@ -109,11 +110,12 @@ class Ingestor:
                 continue
             todo.append((article, version, self.chunker.chunk(article)))
         all_chunks = [c for _, _, chunks in todo for c in chunks]
-        have = self.store.existing_chunk_ids([c.id for c in all_chunks])
+        # Vectors are reused only from the same embedder: switching embedders re-embeds everything.
+        have = self.store.existing_chunk_ids([c.id for c in all_chunks], self.embedder)
         missing = [c for c in all_chunks if c.id not in have]
         vectors = dict(zip((c.id for c in missing), self.embeddings.embed_documents([c.embed_text for c in missing])))
         self.store.put_many([(article, version, chunks, {c.id: vectors[c.id] for c in chunks if c.id in vectors})
-                             for article, version, chunks in todo])
+                             for article, version, chunks in todo], self.embedder)
         for article, _, chunks in todo:
             (report.replaced if article.id in stored else report.added).append(article.id)
             report.chunks_written += sum(1 for c in chunks if c.id in vectors)

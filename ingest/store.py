@@ -160,11 +160,12 @@ class ArticleStore:
         """Articles in the registry (readable even when the chunks' index is damaged)."""
         return self._call(self.registry.count)
 
-    def existing_chunk_ids(self, chunk_ids: Sequence[str]) -> set[str]:
-        """Those of the given chunk ids that already have a stored vector."""
+    def existing_chunk_ids(self, chunk_ids: Sequence[str], embedder: str) -> set[str]:
+        """Those of the given chunk ids that already have a vector from this embedder."""
         if not chunk_ids:
             return set()
-        return set(self._call(self.chunks.get, ids=list(chunk_ids), include=[])["ids"])
+        found = self._call(self.chunks.get, ids=list(chunk_ids), include=["metadatas"])
+        return {i for i, m in zip(found["ids"], found["metadatas"]) if (m or {}).get("embedder") == embedder}
 
     def chunk_records(self, chunk_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         """(text, article title) of each chunk id that exists."""
@@ -180,11 +181,13 @@ class ArticleStore:
         result = self._call(self.chunks.get, ids=list(dict.fromkeys(chunk_ids)), include=["documents"])
         return dict(zip(result["ids"], result["documents"]))
 
-    def put(self, article: Article, version: str, chunks: Sequence[Chunk], vectors: dict[str, list[float]]) -> None:
+    def put(self, article: Article, version: str, chunks: Sequence[Chunk], vectors: dict[str, list[float]],
+            embedder: str = "") -> None:
         """Make `chunks` the article's current chunks; `vectors` holds those not stored yet."""
-        self.put_many([(article, version, chunks, vectors)])
+        self.put_many([(article, version, chunks, vectors)], embedder)
 
-    def put_many(self, items: Sequence[tuple[Article, str, Sequence[Chunk], dict[str, list[float]]]]) -> None:
+    def put_many(self, items: Sequence[tuple[Article, str, Sequence[Chunk], dict[str, list[float]]]],
+                 embedder: str = "") -> None:
         """Write several articles with one call per step.
 
         Order matters for readers and crashes: new chunks first, then the registry switch,
@@ -200,7 +203,7 @@ class ArticleStore:
                 ids=[c.id for _, c, _ in new],
                 embeddings=[vector for _, _, vector in new],
                 documents=[c.text for _, c, _ in new],
-                metadatas=[_chunk_metadata(article, c) for article, c, _ in new],
+                metadatas=[{**_chunk_metadata(article, c), "embedder": embedder} for article, c, _ in new],
             )
         now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         records = [_registry_record(article, version, chunks, previous.get(article.id), now)

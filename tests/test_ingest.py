@@ -144,3 +144,15 @@ def test_chunk_texts_by_id(ingestor, store):
     ids = list(store.get("a1").chunk_ids)
     texts = store.chunk_texts(ids + ["missing"])
     assert set(texts) == set(ids) and "3,000 homes" in "".join(texts.values())
+
+
+def test_switching_embedders_re_embeds_every_chunk(store, embeddings):
+    class Other(CountingEmbeddings):
+        name = "another-embedder"
+
+    first, second = CountingEmbeddings(embeddings), Other(embeddings)
+    chunker = Chunker(embeddings.count_tokens, max_tokens=60, overlap=12)
+    Ingestor(store, first, chunker).ingest([make_article()])
+    report = Ingestor(store, second, chunker).ingest([make_article()])
+    assert report.replaced == ["a1"]
+    assert second.embedded == first.embedded == report.chunks_written
