@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .evidence import Evidence
+from .places import asked_place_kind, place_kind_fit
 from .text import STOPWORDS, content_words, normalise_answer, stem, words
 
 __all__ = ["Candidate", "answer_type", "display_text", "extract_candidates", "question_focus", "rank_candidates"]
@@ -17,6 +18,11 @@ _NUMBER_Q = re.compile(
     r"\bwhich milestone\b",
     re.I,
 )
+_MONEY_Q = re.compile(
+    r"\bhow much\b.*\b(pay|paid|cost|costs|spend|spent|charge|charged|price|worth|earn|fine|fined|raise|owe)\b"
+    r"|\b(price|cost|fee|fare|salary|refund|budget|revenue)\b", re.I,
+)
+_MONEY = re.compile(r"[$€£¥]|\b(dollars?|euros?|pounds?|yen|yuan)\b", re.I)
 _DATE_Q = re.compile(r"\bwhen\b|\bwhat (day|date|year|month|time)\b|\bwhich (day|date|year|month)\b|\bat what time\b", re.I)
 _PERSON_NOUNS = (
     "person|singer|author|host|golfer|star|actor|actress|player|leader|president|ceo|official|politician|artist|"
@@ -173,7 +179,13 @@ def _close_run(run: list[tuple[str, int]], sentence: Evidence) -> list[Candidate
     span = sentence.text[start:end].rstrip(".,;:")
     if not span or span.lower() in STOPWORDS:
         return []
-    return [Candidate(span, "name", sentence, start)]
+    names = [Candidate(span, "name", sentence, start)]
+    # "Governor Tony Evers of Wisconsin": each side of a connector is a name of its own too
+    cuts = [i for i, (word, _) in enumerate(run) if word in ("of", "and", "for")]
+    for left, right in zip([-1] + cuts, cuts + [len(run)]):
+        if cuts and right - left > 1:
+            names += _close_run(run[left + 1:right], sentence)
+    return names
 
 
 def _phrases(sentence: Evidence) -> list[Candidate]:
@@ -199,6 +211,8 @@ def _contentful(token: str) -> bool:
 DRAFT_WEIGHT = 1.5
 DRAFT_MARGIN = 0.3
 MIN_OVERLAP = 0.1
+# "Which state/country/region": a name that is one (from a small gazetteer) over one that is not.
+PLACE_BONUS = 1.0
 
 # How well each kind of span fits each kind of question (a negative fit all but rules a span out).
 TYPE_FIT = {
@@ -215,6 +229,8 @@ def rank_candidates(question: str, evidence: Sequence[Evidence], draft: str = ""
     """Candidates from the best `limit` evidence sentences, best first, with their scores."""
     wanted = answer_type(question)
     focus = question_focus(question)
+    places = asked_place_kind(question)
+    money = wanted == "number" and bool(_MONEY_Q.search(question))
     asked = content_words(question) - focus
     # "Who is the director of X?" / "What is the capital of Y?": the sentence must name the role.
     roles = {stem(w) for w in _ROLE.findall(question)} - {"name"} if _DEFINING.match(question) else set()
@@ -239,6 +255,13 @@ def rank_candidates(question: str, evidence: Sequence[Evidence], draft: str = ""
             fit += 0.2
         if focus and stem(words(candidate.text)[-1]) in focus:
             fit += 0.3  # "Gweiran Prison" for "which prison", "LaGuardia Airport" for "which airport"
+        if money and candidate.kind == "number":
+            # "how much did it cost": an amount of money ("$100", "5 million euros")
+            written = candidate.evidence.text[candidate.start:candidate.start + len(candidate.text) + 9]
+            fit += 0.5 if _MONEY.search(written) else -0.5
+        place = place_kind_fit(places, candidate.text)
+        if place is not None and candidate.kind == "name":
+            fit += PLACE_BONUS if place else -PLACE_BONUS / 2
         if roles and not roles <= {stem(w) for w in words(candidate.evidence.text)}:
             continue  # "the director of X": a sentence that never says "director" does not name one
         if candidate.kind == "phrase" and re.search(r"(ed|ing|ly)$", candidate.text):

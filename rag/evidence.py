@@ -1,8 +1,8 @@
 """Pick the sentences of retrieved chunks that bear on a question, and check answers against them."""
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from ingest.chunk import split_sentences
 from ingest.store import Hit
@@ -21,6 +21,8 @@ _INSTRUCTION = re.compile(
 
 # How much of the question a sentence must echo before it may support an answer.
 MIN_SUPPORT_OVERLAP = 0.34
+# How much a sentence's embedding similarity to the question adds to its lexical overlap.
+SIMILARITY_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -31,10 +33,16 @@ class Evidence:
     hit: Hit
     overlap: float  # share of the question's content words that the sentence has
     score: float
+    similarity: float = 0.0  # cosine between the sentence's and the question's embeddings, when known
 
 
-def select_evidence(question: str, hits: Sequence[Hit], n: int | None = None) -> list[Evidence]:
-    """The sentences of the hits (the best `n`, or all), best match first, duplicates dropped."""
+def select_evidence(question: str, hits: Sequence[Hit], n: int | None = None, *,
+                    similarity: Callable[[list[str]], list[float]] | None = None) -> list[Evidence]:
+    """The sentences of the hits (the best `n`, or all), best match first, duplicates dropped.
+
+    `similarity`, given the sentences, returns each one's cosine with the question: it finds the
+    sentence that answers in other words ("targeted" for "attack").
+    """
     asked = content_words(question)
     best: dict[str, Evidence] = {}
     for rank, hit in enumerate(hits):
@@ -47,7 +55,11 @@ def select_evidence(question: str, hits: Sequence[Hit], n: int | None = None) ->
                 key = " ".join(words(sentence))
                 if key and (key not in best or best[key].score < score):
                     best[key] = Evidence(sentence, hit, overlap, score)
-    return sorted(best.values(), key=lambda e: e.score, reverse=True)[:n]
+    found = list(best.values())
+    if similarity and found:
+        found = [replace(e, similarity=s, score=e.score + SIMILARITY_WEIGHT * s)
+                 for e, s in zip(found, similarity([e.text for e in found]))]
+    return sorted(found, key=lambda e: e.score, reverse=True)[:n]
 
 
 def looks_like_instruction(sentence: str) -> bool:

@@ -69,6 +69,16 @@ class QA:
         self.retriever.embeddings.embed_query("warm up")
         self.llm.generate(answer_prompt("What is this?", []), stop=["\n"])
 
+    def _similarity(self, query: str):
+        """Cosines between the query and sentences, with the retriever's embedder."""
+        embeddings = self.retriever.embeddings
+
+        def similarity(sentences: list[str]) -> list[float]:
+            wanted = embeddings.embed_query(query)
+            return [sum(a * b for a, b in zip(wanted, vector)) / (_norm(wanted) * _norm(vector) or 1.0)
+                    for vector in embeddings.embed_documents(sentences)]
+        return similarity
+
     def ask(self, question: str, *, history: Sequence[str] = (), choices: Sequence[str] | None = None,
             k: int | None = None) -> Answer:
         """The verified, cited answer to one question."""
@@ -88,7 +98,7 @@ class QA:
         started = time.perf_counter()
         hits = self.retriever.retrieve(query, k)
         retrieved_at = time.perf_counter()
-        evidence = select_evidence(query, hits)
+        evidence = select_evidence(query, hits, similarity=self._similarity(query))
         context = {"question": question, "query": query if query != question else None,
                    "retrieved": tuple(h.chunk_id for h in hits)}
         if choices:
@@ -170,6 +180,10 @@ def _timings(started: float, retrieved_at: float) -> dict:
         "generate_s": round(done - retrieved_at, 3),
         "total_s": round(done - started, 3),
     }
+
+
+def _norm(vector) -> float:
+    return sum(x * x for x in vector) ** 0.5
 
 
 def _short_answer(draft: str) -> str:

@@ -67,6 +67,29 @@ def test_the_question_own_words_are_never_the_answer():
     assert "Gweiran Prison" in texts and "prison" not in [t.lower() for t in texts]
 
 
+def test_a_which_state_question_wants_a_state_not_a_person_beside_it():
+    sentences = [evidence("Governor Tony Evers of Wisconsin said Reeves County sent help.", overlap=0.5)]
+    assert rank_candidates("Which state asked Governor Evers for help?", sentences)[0][1].text == "Wisconsin"
+    sentences = [evidence("The royal couple flew from Britain to Sydney, Australia, with aide Tom Brown.")]
+    assert rank_candidates("Which Commonwealth nation did the royal couple fly to?", sentences)[0][1].text in (
+        "Australia", "Britain")  # both are nations; never the aide or the city
+
+
+def test_how_much_it_costs_is_an_amount_of_money():
+    sentences = [evidence("The 30-minute ride for 8 stations will cost fans $100 each way.", overlap=0.6)]
+    assert rank_candidates("How much will fans pay for the 30-minute ride?", sentences)[0][1].text == "$100"
+
+
+def test_a_sentence_worded_unlike_the_question_is_found_by_its_meaning():
+    hits = [Hit("a1:c", "a1", "The weather was fine. The extremists targeted Gweiran Prison.", 0.5, 0, "Title", None, None, None)]
+
+    def similarity(sentences):  # a stand-in for the embedder: the second sentence is the close one
+        return [0.9 if "targeted" in s else 0.1 for s in sentences]
+    ranked = select_evidence("Which jail did the gunmen storm?", hits, similarity=similarity)
+    assert ranked[0].text == "The extremists targeted Gweiran Prison." and ranked[0].similarity == 0.9
+    assert select_evidence("Which jail did the gunmen storm?", hits)[0].similarity == 0.0
+
+
 def test_number_words_become_digits():
     [candidate] = [c for c in extract_candidates(evidence("Four astronauts flew.")) if c.kind == "number"]
     assert display_text(candidate) == "4"
