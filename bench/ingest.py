@@ -49,7 +49,7 @@ def main() -> None:
     embedders = {
         "sentence-transformers fp32 (baseline)": MiniLMEmbeddings(),
         "openvino default precision": OpenVINOEmbeddings(cache, "default"),
-        "openvino int8": OpenVINOEmbeddings(cache, "int8"),
+        "openvino int8 (ffn outputs bf16)": OpenVINOEmbeddings(cache, "int8"),
     }
     texts, passages = chunks_of_corpus(embedders["sentence-transformers fp32 (baseline)"])
     sample = texts[:: max(1, len(texts) // args.sample)][: args.sample]

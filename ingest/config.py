@@ -27,7 +27,7 @@ class Settings:
     chunk_overlap: int = 40
     top_k: int = 5
     llm: str = "embedded"
-    embedder: str = "openvino"
+    embedder: str = "openvino-int8"
     llm_threads: int = 0
     llm_ctx: int = 2048
     openai_base_url: str | None = None

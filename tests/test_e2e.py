@@ -59,6 +59,12 @@ def test_reingest_is_idempotent_with_the_real_embedder(real):
 def test_command_line_end_to_end(tmp_path):
     newsqa = Path(sys.executable).parent / "newsqa"
     env = {**os.environ, "NEWSQA_HOME": str(tmp_path / "home")}
+    # The first command of a fresh home exports (and quantises) the embedder: its progress must
+    # stay off stdout, which holds exactly one JSON object.
+    scored = subprocess.run([newsqa, "eval", "seeds/questions.jsonl", "--corpus", "seeds", "--limit", "2", "--json"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert scored.returncode == 0, scored.stderr
+    assert json.loads(scored.stdout)["n"] == 2
     ingest = subprocess.run([newsqa, "ingest", "seeds"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert ingest.returncode == 0, ingest.stderr
     assert "added 1" in ingest.stdout
