@@ -88,8 +88,7 @@ class Chunker:
         """The article's chunks, in order, with ids derived from the article id and content."""
         header = self._header(article)
         budget = self.max_tokens - (self.count_tokens([header])[0] if header else 0)
-        units, paragraphs = self._units(article.text, budget)
-        counts = self.count_tokens(units)
+        units, paragraphs, counts = self._units(article.text, budget)
         chunks, seen = [], set()
         for group in pack_sentences(units, counts, budget, self.overlap):
             text = _join(units, paragraphs, group)
@@ -110,15 +109,26 @@ class Chunker:
             return f"{title} ({article.published})" if title else f"({article.published})"
         return title
 
-    def _units(self, text: str, budget: int) -> tuple[list[str], list[int]]:
-        units, paragraphs = [], []
+    def _units(self, text: str, budget: int) -> tuple[list[str], list[int], list[int]]:
+        """The article's sentences (long ones cut to fit), each one's paragraph number and word pieces;
+        the tokenizer sees the whole article in one call."""
+        sentences, numbers = [], []
         for number, paragraph in enumerate(p for p in text.split("\n") if p.strip()):
-            sentences = split_sentences(paragraph)
-            for sentence, count in zip(sentences, self.count_tokens(sentences)):
-                pieces = [sentence] if count <= budget else self._split_long(sentence, budget)
-                units += pieces
-                paragraphs += [number] * len(pieces)
-        return units, paragraphs
+            found = split_sentences(paragraph)
+            sentences += found
+            numbers += [number] * len(found)
+        units, paragraphs, counts = [], [], []
+        for sentence, number, count in zip(sentences, numbers, self.count_tokens(sentences)):
+            if count <= budget:
+                units.append(sentence)
+                counts.append(count)
+                paragraphs.append(number)
+                continue
+            pieces = self._split_long(sentence, budget)
+            units += pieces
+            counts += self.count_tokens(pieces)
+            paragraphs += [number] * len(pieces)
+        return units, paragraphs, counts
 
     def _split_long(self, sentence: str, budget: int) -> list[str]:
         """Word windows of a sentence too long for one chunk (or one enormous word, cut by characters)."""
