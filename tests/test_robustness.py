@@ -154,3 +154,26 @@ def test_rebuild_survives_being_killed(tmp_path):
     assert again.returncode == 0, err
     assert audit(open_store(home)).articles == 30
     assert not (home / "rebuild-newsqa.jsonl").exists()
+
+
+def test_an_article_of_one_enormous_line_with_zero_width_characters(make_services):
+    """A 1 MB line (no sentence end, zero-width characters everywhere) ingests into chunks that fit
+    the embedder, with the fact planted in it kept, and questions still get a clean answer."""
+    services = make_services(" 3,400")  # the fake model's draft
+    filler = " ".join(f"item\u200b{i}\u200d" for i in range(120_000))
+    text = filler[:500_000] + " The lantern festival drew 3,400 visitors to the harbor " + filler[:500_000]
+    record = {"id": "huge-line", "title": "Harbor\u200b festival", "text": text}
+    path = services.settings.home / "huge.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+
+    report = services.ingestor.ingest_paths([path])
+    assert report.added == ["huge-line"]
+    chunks = services.store.chunks.get(where={"article_id": "huge-line"}, include=["documents"])["documents"]
+    assert len(chunks) > 100 and not any("\u200b" in c or "\u200d" in c for c in chunks)
+    budget = services.settings.chunk_tokens
+    assert max(services.embeddings.count_tokens(chunks)) <= budget
+    assert audit(services.store).consistent
+    assert any("3,400" in c for c in chunks)
+    answer = services.qa.ask("How many visitors did the lantern festival draw?")  # a clean answer, no crash
+    assert answer.abstained or answer.citations
