@@ -22,7 +22,7 @@ _INSTRUCTION = re.compile(
 # How much of the question a sentence must echo before it may support an answer.
 MIN_SUPPORT_OVERLAP = 0.34
 # How much a sentence's embedding similarity to the question adds to its lexical overlap.
-SIMILARITY_WEIGHT = 1.0
+SIMILARITY_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
