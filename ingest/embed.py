@@ -184,21 +184,17 @@ class OpenVINOEmbeddings(Embeddings):
         import nncf
         import numpy as np
 
-        nncf.set_log_level(logging.WARNING)
-        with contextlib.redirect_stdout(sys.stderr):
-            return self._calibrate(graph, nncf, np)
-
-    def _calibrate(self, graph, nncf, np):
-
         texts = calibration_texts()
         batches = []
         for start in range(0, len(texts), 8):
             encoded = self.tokenizer.encode_batch(texts[start:start + 8])
             batches.append({"input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
                             "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64)})
-        return nncf.quantize(graph, nncf.Dataset(batches), model_type=nncf.ModelType.TRANSFORMER,
-                             subset_size=len(batches),
-                             ignored_scope=nncf.IgnoredScope(patterns=[FFN_OUTPUT], validate=False))
+        nncf.set_log_level(logging.WARNING)
+        with contextlib.redirect_stdout(sys.stderr):
+            return nncf.quantize(graph, nncf.Dataset(batches), model_type=nncf.ModelType.TRANSFORMER,
+                                 subset_size=len(batches),
+                                 ignored_scope=nncf.IgnoredScope(patterns=[FFN_OUTPUT], validate=False))
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Vectors for passages, batched by length."""

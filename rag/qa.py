@@ -75,7 +75,8 @@ class QA:
 
         def similarity(sentences: list[str]) -> list[float]:
             wanted = embeddings.embed_query(query)
-            return [sum(a * b for a, b in zip(wanted, vector)) / (_norm(wanted) * _norm(vector) or 1.0)
+            size = _norm(wanted)
+            return [sum(a * b for a, b in zip(wanted, vector)) / (size * _norm(vector) or 1.0)
                     for vector in embeddings.embed_documents(sentences)]
         return similarity
 
@@ -98,12 +99,12 @@ class QA:
         started = time.perf_counter()
         hits = self.retriever.retrieve(query, k)
         retrieved_at = time.perf_counter()
-        evidence = select_evidence(query, hits, similarity=self._similarity(query))
         context = {"question": question, "query": query if query != question else None,
                    "retrieved": tuple(h.chunk_id for h in hits)}
         if choices:
             yield self._chosen(list(choices), _timings(started, retrieved_at), context)
             return
+        evidence = select_evidence(query, hits, similarity=self._similarity(query))
         draft = ""
         if evidence:
             for piece in self.llm.stream(answer_prompt(query, evidence), stop=["\n"]):
