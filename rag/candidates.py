@@ -182,9 +182,10 @@ def _close_run(run: list[tuple[str, int]], sentence: Evidence) -> list[Candidate
     names = [Candidate(span, "name", sentence, start)]
     # "Governor Tony Evers of Wisconsin": each side of a connector is a name of its own too
     cuts = [i for i, (word, _) in enumerate(run) if word in ("of", "and", "for")]
-    for left, right in zip([-1] + cuts, cuts + [len(run)]):
-        if cuts and right - left > 1:
-            names += _close_run(run[left + 1:right], sentence)
+    if cuts:
+        for left, right in zip([-1] + cuts, cuts + [len(run)]):
+            if right - left > 1:
+                names += _close_run(run[left + 1:right], sentence)
     return names
 
 
@@ -259,9 +260,8 @@ def rank_candidates(question: str, evidence: Sequence[Evidence], draft: str = ""
             # "how much did it cost": an amount of money ("$100", "5 million euros")
             written = candidate.evidence.text[candidate.start:candidate.start + len(candidate.text) + 9]
             fit += 0.5 if _MONEY.search(written) else -0.5
-        place = place_kind_fit(places, candidate.text)
-        if place is not None and candidate.kind == "name":
-            fit += PLACE_BONUS if place else -PLACE_BONUS / 2
+        if places is not None and candidate.kind == "name":
+            fit += PLACE_BONUS if place_kind_fit(places, candidate.text) else -PLACE_BONUS / 2
         if roles and not roles <= {stem(w) for w in words(candidate.evidence.text)}:
             continue  # "the director of X": a sentence that never says "director" does not name one
         if candidate.kind == "phrase" and re.search(r"(ed|ing|ly)$", candidate.text):

@@ -69,13 +69,11 @@ class QA:
         self.retriever.embeddings.embed_query("warm up")
         self.llm.generate(answer_prompt("What is this?", []), stop=["\n"])
 
-    def _similarity(self, query: str):
-        """Cosines between the query and sentences, with the retriever's embedder."""
-        embeddings = self.retriever.embeddings
+    def _similarity(self, wanted: Sequence[float]):
+        """Cosines between a query's vector and sentences, with the retriever's embedder."""
+        embeddings, size = self.retriever.embeddings, _norm(wanted)
 
         def similarity(sentences: list[str]) -> list[float]:
-            wanted = embeddings.embed_query(query)
-            size = _norm(wanted)
             return [sum(a * b for a, b in zip(wanted, vector)) / (size * _norm(vector) or 1.0)
                     for vector in embeddings.embed_documents(sentences)]
         return similarity
@@ -97,14 +95,15 @@ class QA:
         history = [check_question(h, self.max_question_chars) for h in history]
         query = standalone_query(question, history)
         started = time.perf_counter()
-        hits = self.retriever.retrieve(query, k)
+        vector = self.retriever.embeddings.embed_query(query)  # once: for retrieval and for the evidence
+        hits = self.retriever.retrieve(query, k, vector=vector)
         retrieved_at = time.perf_counter()
         context = {"question": question, "query": query if query != question else None,
                    "retrieved": tuple(h.chunk_id for h in hits)}
         if choices:
             yield self._chosen(list(choices), _timings(started, retrieved_at), context)
             return
-        evidence = select_evidence(query, hits, similarity=self._similarity(query))
+        evidence = select_evidence(query, hits, similarity=self._similarity(vector))
         draft = ""
         if evidence:
             for piece in self.llm.stream(answer_prompt(query, evidence), stop=["\n"]):

@@ -60,10 +60,10 @@ class Retriever:
         self.pool = pool
         self.per_article = per_article
 
-    def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
-        """The top-k chunks for a query, best first."""
+    def retrieve(self, query: str, k: int | None = None, *, vector: Sequence[float] | None = None) -> list[Hit]:
+        """The top-k chunks for a query, best first (`vector`: the query's embedding, if already made)."""
         k = k or self.k
-        vector = self.embeddings.embed_query(query)
+        vector = self.embeddings.embed_query(query) if vector is None else vector
         pool = max(self.pool, 4 * k)
         dense = self.store.search(vector, pool)
         if self.lexical is None:
