@@ -9,29 +9,27 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run test setup serve ingest-seeds clean chromium
+.PHONY: run test setup llama serve ingest-seeds clean chromium
 
 run: setup ingest-seeds serve
 
-setup: $(STAMP)
+setup: llama $(STAMP)
 
 $(BIN)/python:
 	@echo "==> creating $(VENV)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	@echo "==> [1/3] torch 2.13.0, CPU build (a plain 'torch' would pull several GB of CUDA)"
+# llama-cpp-python: built by tools/portable_llama.py into ~/.cache/newsqa/wheels/<recipe hash>, never from
+# pip's cache (pip would reuse a -march=native wheel built on another CPU), and reinstalled whenever the
+# installed one does not carry the recipe's hash. Runs on every setup; it is a no-op when all is in place.
+llama: | $(BIN)/python
+	$(BIN)/python tools/portable_llama.py
+
+$(STAMP): pyproject.toml | $(BIN)/python llama
+	@echo "==> torch 2.13.0, CPU build (a plain 'torch' would pull several GB of CUDA)"
 	$(BIN)/pip install --progress-bar on torch==2.13.0
-	@echo "==> [2/3] llama-cpp-python: compiled from source the first time, ~5-6 min on 2 cores (pip caches the wheel)"
-	@$(BIN)/pip install -v "llama-cpp-python==0.3.36" > $(VENV)/llama-build.log 2>&1 & pid=$$!; \
-	last=; while kill -0 $$pid 2>/dev/null; do \
-	  sleep 3; step=$$(grep -oE '^ *\[ *[0-9]+(%|/[0-9]+)\]' $(VENV)/llama-build.log | tail -1 | tr -d ' ' || true); \
-	  if [ -n "$$step" ] && [ "$$step" != "$$last" ] && [ $$SECONDS -ge 15 ]; then \
-	    echo "    $$(date +%T) compiling llama.cpp, step $$step"; last=$$step; SECONDS=0; fi; \
-	done; \
-	wait $$pid || { tail -40 $(VENV)/llama-build.log; echo "llama-cpp-python failed to install; full log: $(VENV)/llama-build.log"; exit 1; }
-	@echo "==> [3/3] newsqa and its dependencies"
+	@echo "==> newsqa and its dependencies"
 	$(BIN)/pip install --progress-bar on -e '.[test]'
 	rm -f $(VENV)/.installed-*
 	touch $@

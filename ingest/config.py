@@ -29,6 +29,7 @@ class Settings:
     llm: str = "embedded"
     embedder: str = "openvino-int8"
     llm_threads: int = 0
+    llama_cpu: str | None = None
     llm_ctx: int = 2048
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
@@ -55,6 +56,8 @@ class Settings:
             raise ConfigError(f"LLM backend must be one of {', '.join(LLM_BACKENDS)}, got {self.llm!r}")
         if self.embedder not in EMBEDDERS:
             raise ConfigError(f"embedder must be one of {', '.join(EMBEDDERS)}, got {self.embedder!r}")
+        if self.llama_cpu is not None and not self.llama_cpu.isidentifier():
+            raise ConfigError(f"llama.cpp CPU variant must be a name such as haswell, got {self.llama_cpu!r}")
         if self.llm_threads < 0 or self.llm_ctx < 512:
             raise ConfigError("LLM threads must be >= 0 (0: all cores) and context >= 512 tokens")
         if self.max_pending < 1:

@@ -10,7 +10,9 @@ from pathlib import Path
 from ingest.config import Settings
 from ingest.errors import ModelError
 
-__all__ = ["GenerationLLM", "build_llm", "embedded_model_path"]
+from .native import load_cpu_backend
+
+__all__ = ["GenerationLLM", "build_llm", "embedded_model_path", "silence_llama_cpp"]
 
 MAX_ANSWER_TOKENS = 48
 
@@ -72,7 +74,8 @@ def _embedded(settings: Settings):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # langchain-community's sunset notice
         from langchain_community.llms import LlamaCpp
-    _silence_llama_cpp()
+    silence_llama_cpp()
+    load_cpu_backend(settings.llama_cpu)
     path = embedded_model_path(settings.models_dir)
     try:
         return LlamaCpp(
@@ -85,7 +88,7 @@ def _embedded(settings: Settings):
 
 
 @functools.cache
-def _silence_llama_cpp():
+def silence_llama_cpp():
     """llama.cpp logs to stderr even with verbose=False; its notes are not for newsqa's users."""
     import llama_cpp
 

@@ -40,7 +40,7 @@ def llama_server(tmp_path_factory):
     port = free_port()
     log = open(tmp_path_factory.mktemp("logs") / "llama-server.log", "wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
+        [sys.executable, "-m", "rag.llama_server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
          "--n_ctx", "2048", "--model_alias", "gemma-3-270m"],
         stdout=log, stderr=subprocess.STDOUT,
     )
