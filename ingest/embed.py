@@ -160,7 +160,7 @@ class OpenVINOEmbeddings(Embeddings):
     @property
     def inference_precision(self) -> str:
         """The precision OpenVINO runs the float parts in on this CPU (bf16 where supported)."""
-        return str(self.compiled.get_property("INFERENCE_PRECISION_HINT"))
+        return self.compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name()
 
     def _export(self, path: Path) -> None:
         """Convert the packaged torch model (and quantise it), once, atomically."""

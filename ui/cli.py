@@ -136,7 +136,10 @@ def _rebuild(services: Services, paths, as_json: bool) -> None:
 @click.option("--repair", is_flag=True, help="Delete chunks that no article lists (left by a killed ingest).")
 @click.pass_obj
 def check(services: Services, repair):
-    """Check the store: the vector index finds its vectors, and chunks and registry agree."""
+    """Check that both models run on this CPU (each tried in a separate process), then the store: the
+    vector index finds its vectors, and chunks and registry agree."""
+    for component, found in services.probe_models(fresh=True).items():
+        click.echo(f"{component}: runs ({', '.join(f'{k} {v}' for k, v in found.items())})")
     check_store(services.store)
     found = audit(services.store, remove_orphans=repair)
     click.echo(f"{found.articles} articles, {found.chunks} chunks; {len(found.orphans)} orphan chunks"

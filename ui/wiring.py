@@ -7,6 +7,8 @@ from ingest.lock import StoreLock
 from ingest.maintenance import check
 from rag import QA, build_llm
 
+from .probe import Prober
+
 __all__ = ["Services"]
 
 
@@ -47,10 +49,24 @@ class Services:
     def store(self) -> ArticleStore:
         return ArticleStore(self.client, self.settings.collection)
 
+    def probe_models(self, fresh: bool = False) -> dict[str, dict]:
+        """Run each native model this process builds once in a child process (see ui.probe); what each ran on.
+        Remembered probes count unless `fresh`; injected models are not probed."""
+        native = [c for c, attr in (("embedder", "embeddings"), ("llm", "llm")) if attr not in self.__dict__]
+        if self.settings.llm != "embedded" and "llm" in native:
+            native.remove("llm")
+        run = self.prober.run if fresh else self.prober.ensure
+        return {component: run(self.settings, component) for component in native}
+
+    @cached_property
+    def prober(self) -> Prober:
+        return Prober()
+
     @cached_property
     def embeddings(self):
         from ingest.embed import build_embeddings
 
+        self.prober.ensure(self.settings, "embedder")
         return build_embeddings(self.settings)
 
     @cached_property
@@ -75,6 +91,8 @@ class Services:
 
     @cached_property
     def llm(self):
+        if self.settings.llm == "embedded":
+            self.prober.ensure(self.settings, "llm")
         return build_llm(self.settings)
 
     @cached_property
