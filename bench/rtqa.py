@@ -1,8 +1,9 @@
-"""The rtqa-dev benchmark: `python -m bench.rtqa [--limit N] [-- extra newsqa eval options]`.
+"""The RealTime QA benchmarks: `python -m bench.rtqa [dev|val] [extra newsqa eval options]`.
 
-Ingests ../shared/bench/rtqa-dev/corpus.jsonl into a store of its own (reused while unchanged),
-answers the 60 questions, prints the metrics (all, and on the answer-in-corpus subset) beside the
-frontier anchors, and writes reports/rtqa-dev/report.html. Not run in CI: it takes minutes.
+Ingests ../shared/bench/rtqa-<set>/corpus.jsonl(.gz) into a store of its own (reused while unchanged),
+answers the questions (rtqa-dev: 60, rtqa-val: 115), prints the metrics (all, and on the
+answer-in-corpus subset) beside the frontier anchors where the set has them, and writes
+reports/rtqa-<set>/report.html. Not run in CI: it takes minutes.
 """
 
 import json
@@ -12,17 +13,22 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT.parent / "shared" / "bench" / "rtqa-dev"
+SETS = ROOT.parent / "shared" / "bench"
+# The field that says whether an accepted answer occurs in the set's articles.
+IN_CORPUS = {"dev": "answer_in_corpus", "val": "answer_in_results"}
 
 
 def main(argv: list[str]) -> int:
-    if not (DATA / "questions.jsonl").exists():
-        print(f"rtqa-dev not found at {DATA}", file=sys.stderr)
+    name = argv.pop(0) if argv and argv[0] in IN_CORPUS else "dev"
+    data = SETS / f"rtqa-{name}"
+    corpus = next((p for p in (data / "corpus.jsonl", data / "corpus.jsonl.gz") if p.exists()), None)
+    if corpus is None or not (data / "questions.jsonl").exists():
+        print(f"rtqa-{name} not found at {data}", file=sys.stderr)
         return 2
-    report = ROOT / "reports" / "rtqa-dev"
+    report = ROOT / "reports" / f"rtqa-{name}"
     command = [
-        str(Path(sys.executable).parent / "newsqa"), "eval", str(DATA / "questions.jsonl"),
-        "--corpus", str(DATA / "corpus.jsonl"), "--by", "answer_in_corpus", "--report", str(report), "--json", *argv,
+        str(Path(sys.executable).parent / "newsqa"), "eval", str(data / "questions.jsonl"),
+        "--corpus", str(corpus), "--by", IN_CORPUS[name], "--report", str(report), "--json", *argv,
     ]
     started = time.perf_counter()
     result = subprocess.run(command, stdout=subprocess.PIPE, text=True)
@@ -30,16 +36,17 @@ def main(argv: list[str]) -> int:
     if result.returncode not in (0, 1):
         return result.returncode
     summary = json.loads(result.stdout)
-    anchors = json.loads((DATA / "anchors.json").read_text())["frontier_gcs_gen"]
-    print_table(summary, anchors)
+    anchors_file = data / "anchors.json"
+    anchors = json.loads(anchors_file.read_text())["frontier_gcs_gen"] if anchors_file.exists() else {}
+    print_table(summary, anchors, IN_CORPUS[name])
     print(f"\nwall time {wall:.0f} s (ingest included); report: {report / 'report.html'}")
     return result.returncode
 
 
-def print_table(summary: dict, anchors: dict) -> None:
+def print_table(summary: dict, anchors: dict, in_corpus: str) -> None:
     """Our metrics, then ours beside each anchor on the anchors' own columns."""
     metrics = summary["metrics"]
-    subset = summary["by"]["answer_in_corpus"].get("true", {"metrics": {}, "n": 0})
+    subset = summary["by"][in_corpus].get("true", {"metrics": {}, "n": 0})
     print(f"{'metric':24}{'all (n=' + str(summary['n']) + ')':>14}{'in corpus (n=' + str(subset['n']) + ')':>20}")
     for name, value in metrics.items():
         print(f"{name:24}{_cell(value):>14}{_cell(subset['metrics'].get(name)):>20}")

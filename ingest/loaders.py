@@ -1,8 +1,10 @@
-"""Read files and directories of .txt, .md, .html and .jsonl into articles; report what is skipped."""
+"""Read files and directories of .txt, .md, .html and .jsonl (or .jsonl.gz) into articles; report what is skipped."""
 
+import gzip
 import hashlib
 import json
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,11 +35,14 @@ def iter_articles(paths: Iterable[str | Path]) -> Iterator[Article | Skipped]:
 
 def load_file(path: Path) -> Iterator[Article | Skipped]:
     """The articles in one file; raises `LoadError` when the whole file is unusable."""
-    loader = _LOADERS.get(path.suffix.lower())
+    kind = ".jsonl.gz" if path.name.lower().endswith(".jsonl.gz") else path.suffix.lower()
+    loader = _LOADERS.get(kind)
     if loader is None:
-        raise LoadError(f"unsupported file type {path.suffix or '(none)'!r}; use {', '.join(SUPPORTED_SUFFIXES)}")
+        raise LoadError(f"unsupported file type {kind or '(none)'!r}; use {', '.join(SUPPORTED_SUFFIXES)}")
     if not path.exists():
         raise LoadError("no such file")
+    if kind in (".jsonl", ".jsonl.gz"):  # read line by line: no size limit
+        return _load_jsonl(path, _lines(path, compressed=kind == ".jsonl.gz"))
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise LoadError(f"file is {size / 2**20:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB")
@@ -95,12 +100,29 @@ def _load_html(path: Path, data: bytes) -> Iterator[Article]:
     return _one(article, path)
 
 
-def _load_jsonl(path: Path, data: bytes) -> Iterator[Article | Skipped]:
-    text = _decode(data)
-    skipped, loaded = [], 0
-    for number, line in enumerate(text.splitlines(), start=1):
+def _lines(path: Path, compressed: bool) -> Iterator[bytes]:
+    """The lines of a (gzipped) file as bytes; `LoadError` for a binary or broken file."""
+    try:
+        with (gzip.open(path, "rb") if compressed else open(path, "rb")) as file:
+            for number, line in enumerate(file, start=1):
+                if number == 1 and b"\x00" in line[:8192]:
+                    raise LoadError("binary file, not text")
+                yield line
+    except (OSError, EOFError, zlib.error) as exc:
+        raise LoadError(f"cannot read {'gzip ' if compressed else ''}file: {exc}") from None
+
+
+def _load_jsonl(path: Path, lines: Iterable[bytes]) -> Iterator[Article | Skipped]:
+    skipped, loaded, questions = [], 0, 0
+    for number, raw in enumerate(lines, start=1):
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            skipped.append(Skipped(f"{path}:{number}", f"not UTF-8 text (bad byte at offset {exc.start})"))
+            continue
         if not line.strip():
             continue
+        questions += '"question"' in line and '"text"' not in line
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -115,7 +137,7 @@ def _load_jsonl(path: Path, data: bytes) -> Iterator[Article | Skipped]:
         yield article
     if not loaded:
         # A file with no article at all (a question set, say) is one skip, not one per line.
-        if '"question"' in text and '"text"' not in text:
+        if questions and questions == len(skipped):
             raise LoadError("a question set, not articles (use it with `newsqa eval`)")
         first = f"; first: line {skipped[0].where.rsplit(':', 1)[1]}: {skipped[0].reason}" if skipped else ""
         raise LoadError(f"no article records in {len(skipped)} lines{first}")
@@ -220,5 +242,6 @@ _LOADERS = {
     ".html": _load_html,
     ".htm": _load_html,
     ".jsonl": _load_jsonl,
+    ".jsonl.gz": _load_jsonl,
 }
 SUPPORTED_SUFFIXES = tuple(sorted(_LOADERS))

@@ -168,3 +168,17 @@ def test_parse_record_needs_text():
     with pytest.raises(LoadError, match="'text' must be a non-empty string"):
         parse_record({"id": "x"})
     assert parse_record({"id": 7, "text": "Hello."}).id == "7"
+
+
+def test_gzipped_jsonl_is_read_line_by_line(tmp_path):
+    import gzip
+
+    path = tmp_path / "corpus.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as file:
+        file.write(json.dumps({"id": "g1", "title": "Dam opens", "text": "The dam opened on Monday."}) + "\n{broken\n")
+    items = list(iter_articles([path]))
+    assert [a.id for a in only_articles(items)] == ["g1"]
+    assert [s.where for s in items if isinstance(s, Skipped)] == [f"{path}:2"]
+    (tmp_path / "fake.jsonl.gz").write_bytes(b"not gzip at all")
+    [skip] = list(iter_articles([tmp_path / "fake.jsonl.gz"]))
+    assert "cannot read gzip file" in skip.reason
