@@ -117,7 +117,9 @@ class OpenVINOEmbeddings(Embeddings):
         self.batch_size = batch_size
         self.threads = threads
         self.model_dir = Path(model_dir) if model_dir else packaged_model_dir()
-        self.recipe = INT8_RECIPE if precision == "int8" else precision
+        # The calibration text is part of the int8 recipe: editing it re-exports the model, and
+        # the new name makes ingest re-embed every chunk rather than mix old and new vectors.
+        self.recipe = f"{INT8_RECIPE}-{_calibration_digest()}" if precision == "int8" else precision
         self.name = f"all-MiniLM-L6-v2/openvino-{self.recipe}"
         self._lock = threading.Lock()
 
@@ -221,8 +223,15 @@ class OpenVINOEmbeddings(Embeddings):
         return self.embed_documents([text])[0]
 
 
+def _calibration_digest() -> str:
+    import hashlib
+
+    return hashlib.sha256((Path(__file__).parent / "data" / "calibration.txt").read_bytes()).hexdigest()[:8]
+
+
 def calibration_texts() -> list[str]:
-    """Inputs of news-like text for int8 calibration, from one sentence up to a full chunk."""
+    """Inputs of news text for int8 calibration, from one sentence up to a full chunk: paragraphs of
+    rtqa-train articles and a few of its questions (never evaluation text)."""
     sentences = [s for s in (Path(__file__).parent / "data" / "calibration.txt").read_text().splitlines() if s.strip()]
     texts = list(sentences)
     for size in (2, 4, 8):
