@@ -41,8 +41,10 @@ serve: setup
 	$(BIN)/newsqa serve --host $(HOST) --port $(PORT)
 
 # The seed-set gate: thresholds sit just under the measured numbers, so a regression fails the build.
-GATES := --min contains=80 --min abstention_accuracy=95 --min citation_precision=95 --min recall_at_k=95 \
-         --min numeric_match=95 --max false_abstention_rate=10
+# With the learned models (rag/learned/) the seed set measures contains 64, numeric 80, abstention 87.5;
+# the hand rules they replaced were tuned on these 33 questions and measured 84, 100 and 100.
+GATES := --min contains=60 --min abstention_accuracy=85 --min citation_precision=95 --min recall_at_k=95 \
+         --min numeric_match=75 --max false_abstention_rate=10
 
 chromium:
 	@command -v chromium >/dev/null || { echo "==> installing Debian's chromium for the browser tests"; \

@@ -37,7 +37,7 @@ class Settings:
     max_question_chars: int = 2000
     api_token: str | None = field(default=None, repr=False)
     max_pending: int = 8
-    hybrid: bool = False
+    learned_models: Path | None = None  # a `newsqa train` output directory; None: the shipped models
     allow_private_urls: bool = False
     fetch_interval: float = 1.0
 

@@ -132,13 +132,17 @@ class LexicalIndex:
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """The k best (chunk id, BM25 score) pairs for the query."""
+        return sorted(self.scores(query).items(), key=lambda item: (-item[1], item[0]))[:k]
+
+    def scores(self, query: str) -> dict[str, float]:
+        """The BM25 score of every chunk that shares a term with the query."""
         with self._lock:
             n = self.size
             if n == 0:
-                return []
+                return {}
             average = self.total_length / n
             scores: dict[int, float] = {}
-            for term in set(lexical_terms(query)):
+            for term in dict.fromkeys(lexical_terms(query)):  # a fixed order: the same sums in every process
                 posting = self.postings.get(term)
                 if not posting:
                     continue
@@ -146,8 +150,7 @@ class LexicalIndex:
                 for slot, tf in posting.items():
                     norm = tf + self.k1 * (1 - self.b + self.b * self.lengths[slot] / average)
                     scores[slot] = scores.get(slot, 0.0) + idf * tf * (self.k1 + 1) / norm
-            best = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:k]
-            return [(self.ids[slot], round(score, 4)) for slot, score in best]
+            return {self.ids[slot]: round(score, 4) for slot, score in scores.items()}
 
     def _save(self) -> None:
         if self.cache is None:

@@ -52,6 +52,7 @@ class Hit:
     source: str | None
     published: str | None
     updated: str | None = None  # when the story changed after it was first seen
+    relevance: float | None = None  # the learned ranker's probability that it answers the question
 
 
 def connect(settings):

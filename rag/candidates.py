@@ -1,21 +1,21 @@
 """Answer candidates: typed spans of the evidence sentences (numbers, dates, names, quoted titles,
-noun phrases), scored by how well their sentence and position answer the question."""
+noun phrases), and what a question asks for. Which candidate answers is learned (rag/answers.py)."""
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .evidence import Evidence
-from .places import asked_place_kind, place_kind_fit
-from .text import STOPWORDS, content_words, normalise_answer, stem, words
+from .text import STOPWORDS, normalise_answer, stem, words
 
-__all__ = ["Candidate", "answer_type", "display_text", "extract_candidates", "question_focus", "rank_candidates"]
+__all__ = [
+    "Candidate", "agreement", "answer_type", "asked_roles", "candidate_key", "display_text", "extract_candidates",
+    "focused_variants", "is_money", "money_question", "proximity", "question_focus",
+]
 
 _NUMBER_Q = re.compile(
     r"\bhow (many|much|long|old|far|large|big|tall|high|often|fast)\b|\bwhat (percentage|percent|share|number|"
-    r"amount|price|age|fraction|proportion|rate)\b|\bwhat'?s the (average|total|number|price|amount|cost)\b|"
-    r"\bwhich milestone\b",
+    r"amount|price|age|fraction|proportion|rate)\b|\bwhat'?s the (average|total|number|price|amount|cost)\b",
     re.I,
 )
 _MONEY_Q = re.compile(
@@ -27,7 +27,9 @@ _DATE_Q = re.compile(r"\bwhen\b|\bwhat (day|date|year|month|time)\b|\bwhich (day
 _PERSON_NOUNS = (
     "person|singer|author|host|golfer|star|actor|actress|player|leader|president|ceo|official|politician|artist|"
     "rapper|musician|director|coach|senator|governor|candidate|driver|celebrity|playwright|comedian|spokesperson|"
-    "spokesman|minister|judge|athlete|writer|journalist|founder|owner|pope|king|queen|man|woman"
+    "spokesman|minister|judge|athlete|writer|journalist|founder|owner|pope|king|queen|man|woman|chef|architect|"
+    "scientist|lawyer|attorney|doctor|nurse|teacher|engineer|designer|producer|billionaire|entrepreneur|executive|"
+    "activist|economist|prosecutor|mayor|chancellor|prince|princess|astronaut|soldier|officer|suspect|victim"
 )
 _PERSON_Q = re.compile(
     rf"^\s*(and\s+)?who\b|\bwho (is|was|were|are|did|has|had|will|won|became|said)\b|\bwhose\b"
@@ -36,13 +38,14 @@ _PERSON_Q = re.compile(
 )
 _PLACE_NOUNS = (
     "city|state|country|nation|region|location|town|province|island|continent|county|capital|district|place|"
-    "waterway|area|neighborhood|village|port|airport|prison|stadium|strait|sea|ocean|river|lake|mountain"
+    "area|neighborhood|village|port|airport|prison|stadium|strait|sea|ocean|river|lake|mountain"
 )
 _PLACE_Q = re.compile(rf"\bwhere\b|\b(?:which|what)\s+(?:[\w'’-]+\s+){{0,2}}(?:{_PLACE_NOUNS})s?\b", re.I)
 _NAME_Q = re.compile(r"\b(name of|named|called|what is (?:the|its|their|his|her) name)\b", re.I)
+# The noun phrase after which/what, up to an auxiliary, a preposition or a past-tense verb.
 _FOCUS = re.compile(
     r"\b(?:which|what)\s+((?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s+(?:was|were|is|are|did|does|do|has|have|had|will|"
-    r"would|can|could|says|said|began|announced|experienced|recorded|claimed|embarked|revealed|declared|of|in|to)\b",
+    r"would|can|could|should|may|might|of|in|to|for|on|at|by|from|that|\w+ed)\b",
     re.I,
 )
 
@@ -52,11 +55,31 @@ _ROLE = re.compile(r"\b(?:the|its|their|his|her)\s+([a-z]+)\s+of\b")
 _COUNTED = re.compile(r"\bhow many\s+([\w'’-]+)", re.I)
 
 
+def asked_roles(question: str) -> set[str]:
+    """The role a defining question asks for: "who is the director of X" -> {"director"}.
+
+    >>> asked_roles("Who is the mayor of Riverton?"), asked_roles("How many were hurt?")
+    ({'mayor'}, set())
+    """
+    return {stem(w) for w in _ROLE.findall(question)} - {"name"} if _DEFINING.match(question) else set()
+
+
+def money_question(question: str) -> bool:
+    """Whether a how-much question asks for an amount of money."""
+    return answer_type(question) == "number" and bool(_MONEY_Q.search(question))
+
+
+def is_money(candidate: "Candidate") -> bool:
+    """Whether a number candidate is written as money ("$100", "5 million euros")."""
+    written = candidate.evidence.text[candidate.start:candidate.start + len(candidate.text) + 9]
+    return bool(_MONEY.search(written))
+
+
 def question_focus(question: str) -> set[str]:
     """The stemmed words of what a which/what question asks for.
 
-    >>> sorted(question_focus("Which New York-area airport was shut down this week?"))
-    ['airport', 'new', 'york-area']
+    >>> sorted(question_focus("Which Riverton bridge was closed after the storm?"))
+    ['bridg', 'riverton']
     """
     match = _FOCUS.search(question) or _COUNTED.search(question)
     return {stem(w) for w in words(match.group(1))} if match else set()
@@ -207,82 +230,9 @@ def _contentful(token: str) -> bool:
     return token[0].isalpha() and token.lower() not in STOPWORDS and len(token) > 2
 
 
-# The model's draft votes only for spans of sentences about as relevant as the best one: a 270M
-# model often copies the number of a neighbouring sentence.
-DRAFT_WEIGHT = 1.5
-DRAFT_MARGIN = 0.3
-MIN_OVERLAP = 0.1
-# "Which state/country/region": a name that is one (from a small gazetteer) over one that is not.
-PLACE_BONUS = 1.0
-
-# How well each kind of span fits each kind of question (a negative fit all but rules a span out).
-TYPE_FIT = {
-    "number": {"number": 1.0, "date": -0.5, "name": -1.0, "quote": -1.0, "phrase": -1.0},
-    "date": {"date": 1.0, "number": 0.2, "name": -1.0, "quote": -1.0, "phrase": -1.0},
-    "person": {"name": 1.0, "quote": -0.3, "phrase": -0.6, "number": -1.0, "date": -1.0},
-    "place": {"name": 1.0, "quote": -0.3, "phrase": -0.4, "number": -1.0, "date": -1.0},
-    "thing": {"name": 0.6, "quote": 0.7, "phrase": 0.4, "number": -0.2, "date": -0.5},
-    "name": {"name": 1.0, "quote": 0.8, "phrase": -0.5, "number": -1.0, "date": -1.0},
-}
-
-
-def rank_candidates(question: str, evidence: Sequence[Evidence], draft: str = "", limit: int = 12) -> list[tuple[float, Candidate]]:
-    """Candidates from the best `limit` evidence sentences, best first, with their scores."""
-    wanted = answer_type(question)
-    focus = question_focus(question)
-    places = asked_place_kind(question)
-    money = wanted == "number" and bool(_MONEY_Q.search(question))
-    asked = content_words(question) - focus
-    # "Who is the director of X?" / "What is the capital of Y?": the sentence must name the role.
-    roles = {stem(w) for w in _ROLE.findall(question)} - {"name"} if _DEFINING.match(question) else set()
-    pool = [c for item in evidence[:limit] for c in extract_candidates(item)]
-    pool += _focused_variants(pool, focus)
-    support = _support_counts(pool)
-    drafted = normalise_answer(draft)
-    best_overlap = max((c.evidence.overlap for c in pool), default=0.0)
-    # The draft helps pick among names and phrases, but for numbers and dates it only adds noise:
-    # the 270M model copies whichever number stands nearest (measured on rtqa-dev and the seeds).
-    draft_weight = 0.0 if wanted in ("number", "date") else DRAFT_WEIGHT
-    scored = []
-    for candidate in pool:
-        if candidate.evidence.overlap < MIN_OVERLAP:
-            continue  # a sentence that shares nothing with the question answers nothing
-        own = content_words(candidate.text)
-        repeated = len(own & asked) / len(own) if own else 0.0
-        if (own and own <= asked | focus) or (not own and candidate.kind not in ("number", "date")):
-            continue  # the question's own words are no answer
-        fit = TYPE_FIT[wanted][candidate.kind]
-        if wanted == "person" and candidate.kind == "name" and len(candidate.text.split()) > 1:
-            fit += 0.2
-        if focus and stem(words(candidate.text)[-1]) in focus:
-            fit += 0.3  # "Gweiran Prison" for "which prison", "LaGuardia Airport" for "which airport"
-        if money and candidate.kind == "number":
-            # "how much did it cost": an amount of money ("$100", "5 million euros")
-            written = candidate.evidence.text[candidate.start:candidate.start + len(candidate.text) + 9]
-            fit += 0.5 if _MONEY.search(written) else -0.5
-        if places is not None and candidate.kind == "name":
-            fit += PLACE_BONUS if place_kind_fit(places, candidate.text) else -PLACE_BONUS / 2
-        if roles and not roles <= {stem(w) for w in words(candidate.evidence.text)}:
-            continue  # "the director of X": a sentence that never says "director" does not name one
-        if candidate.kind == "phrase" and re.search(r"(ed|ing|ly)$", candidate.text):
-            fit -= 0.3  # verbs and adverbs are rarely what a question asks for
-        score = (
-            2.0 * candidate.evidence.overlap
-            + candidate.evidence.hit.score
-            + fit
-            + 0.5 * _proximity(candidate, asked)
-            + 0.5 * _proximity(candidate, focus)
-            + 0.3 * math.log(support[candidate_key(candidate.text)])
-            + draft_weight * _agreement(drafted, candidate.text) * (candidate.evidence.overlap >= best_overlap - DRAFT_MARGIN)
-            - 2.0 * repeated
-        )
-        scored.append((round(score, 4), candidate))
-    scored.sort(key=lambda pair: pair[0], reverse=True)
-    return _distinct(scored)
-
-
-def _focused_variants(pool: Sequence[Candidate], focus: set[str]) -> list[Candidate]:
-    """A name followed by the focus noun is one candidate: "ICE agents" for "which personnel/agents"."""
+def focused_variants(pool: Sequence[Candidate], focus: set[str]) -> list[Candidate]:
+    """A name followed by the focus noun (or a plural noun) is one candidate too: "Riverton firefighters"
+    for "which firefighters"."""
     variants = []
     for candidate in pool:
         if candidate.kind != "name":
@@ -307,14 +257,6 @@ def display_text(candidate: Candidate) -> str:
     return re.sub(r"[A-Za-z]+", lambda m: _WORD_NUMBERS.get(m.group(0).lower(), m.group(0)), candidate.text)
 
 
-def _support_counts(pool: Sequence[Candidate]) -> dict[str, int]:
-    """In how many articles each candidate (normalised) occurs."""
-    articles: dict[str, set[str]] = {}
-    for candidate in pool:
-        articles.setdefault(candidate_key(candidate.text), set()).add(candidate.evidence.hit.article_id)
-    return {text: len(ids) for text, ids in articles.items()}
-
-
 def candidate_key(text: str) -> str:
     """Normalised text with number words as digits, so "four" and "4" are one candidate.
 
@@ -324,7 +266,7 @@ def candidate_key(text: str) -> str:
     return " ".join(_WORD_NUMBERS.get(w, w) for w in normalise_answer(text).split())
 
 
-def _proximity(candidate: Candidate, asked: set[str]) -> float:
+def proximity(candidate: Candidate, asked: set[str]) -> float:
     """1 when a question word stands right beside the candidate, falling with distance."""
     text = candidate.evidence.text
     before = words(text[:candidate.start])
@@ -334,7 +276,7 @@ def _proximity(candidate: Candidate, asked: set[str]) -> float:
     return 1.0 / (1.0 + (min(distances) - 1) / 4.0) if distances else 0.0
 
 
-def _agreement(drafted: str, text: str) -> float:
+def agreement(drafted: str, text: str) -> float:
     """Token overlap (F1) between the model's draft and a candidate."""
     said, span = drafted.split(), normalise_answer(text).split()
     common = len(set(said) & set(span))
@@ -342,13 +284,3 @@ def _agreement(drafted: str, text: str) -> float:
         return 0.0
     precision, recall = common / len(said), common / len(span)
     return 2 * precision * recall / (precision + recall)
-
-
-def _distinct(scored: list[tuple[float, Candidate]]) -> list[tuple[float, Candidate]]:
-    seen, result = set(), []
-    for score, candidate in scored:
-        key = candidate_key(candidate.text)
-        if key not in seen:
-            seen.add(key)
-            result.append((score, candidate))
-    return result

@@ -2,6 +2,7 @@
 
 import json
 import time
+from datetime import date
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,15 @@ class EvalQuestion:
     answer_index: tuple[int, ...] = ()
     history: tuple[str, ...] = ()
     fields: dict = field(default_factory=dict)  # every other field, for `--by`
+
+    @property
+    def asked_on(self) -> date | None:
+        """The day the question was asked (its `date` field), when it has a valid one."""
+        value = self.fields.get("date")
+        try:
+            return date.fromisoformat(str(value)[:10]) if value else None
+        except ValueError:
+            return None
 
 
 def read_questions(path: Path) -> tuple[list[EvalQuestion], list[str]]:
@@ -132,7 +142,7 @@ def evaluate(qa: QA, questions: Sequence[EvalQuestion], chunk_texts: ChunkTexts,
 def score_question(qa: QA, q: EvalQuestion, chunk_texts: ChunkTexts, *, k: int | None = None) -> dict:
     """One question's answer and the per-question value of every metric (None where it does not apply)."""
     began = time.perf_counter()
-    answer = qa.ask(q.question, history=q.history, k=k)
+    answer = qa.ask(q.question, history=q.history, k=k, as_of=q.asked_on)
     latency = time.perf_counter() - began
     texts = chunk_texts(list(answer.retrieved) + [c.chunk_id for c in answer.citations[:1]])
     retrieved = [texts.get(i, "") for i in answer.retrieved]
@@ -161,7 +171,7 @@ def score_question(qa: QA, q: EvalQuestion, chunk_texts: ChunkTexts, *, k: int |
 
 
 def _multiple_choice(qa: QA, q: EvalQuestion, k: int | None) -> dict:
-    answer = qa.ask(q.question, history=q.history, choices=q.choices, k=k)
+    answer = qa.ask(q.question, history=q.history, choices=q.choices, k=k, as_of=q.asked_on)
     if answer.choice is None:
         return {"mc_choice": None, "mc_correct": 0.0}
     correct = answer.choice in q.answer_index if q.answer_index else bool(exact_match(q.choices[answer.choice], q.answers))

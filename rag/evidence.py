@@ -54,7 +54,7 @@ def select_evidence(question: str, hits: Sequence[Hit], n: int | None = None, *,
                 if looks_like_instruction(sentence):
                     continue
                 overlap = _overlap(asked, content_words(sentence))
-                score = overlap + 0.5 * hit.score - 0.02 * rank
+                score = overlap + 0.5 * (hit.relevance if hit.relevance is not None else hit.score) - 0.02 * rank
                 key = " ".join(words(sentence))
                 if key and (key not in best or best[key].score < score):
                     best[key] = Evidence(sentence, hit, overlap, score)

@@ -3,15 +3,20 @@
 import re
 import time
 from collections.abc import Iterator, Sequence
+from datetime import date
 
 from ingest.clean import clean_text
 from ingest.config import Settings
 from ingest.errors import QuestionError
+from ingest.store import Hit
 
-from .candidates import Candidate, display_text, rank_candidates
-from .choices import score_choices
+from .answers import Scored, answerable_by, candidate_pool, candidate_rows
+from .candidates import Candidate, candidate_key, display_text
+from .choices import choice_rows, holding_sentence
 from .evidence import Evidence, select_evidence, supporting
 from .llm import GenerationLLM, build_llm
+from .metrics import contains
+from .models import Models
 from .prompt import answer_prompt
 from .retrieve import Retriever
 from .text import STOPWORDS, content_words, stem
@@ -20,9 +25,6 @@ from .types import NOT_FOUND, Answer, Citation
 __all__ = ["QA", "check_question"]
 
 MAX_CITATIONS = 3
-# Candidates scoring below this are not answers: calibrated on the seed set's unanswerable questions
-# (their best candidates score 0.7-2.5, right answers mostly 3-5.7).
-MIN_ANSWER_SCORE = 2.6
 
 
 def check_question(question: object, max_chars: int = 2000) -> str:
@@ -44,30 +46,102 @@ def check_question(question: object, max_chars: int = 2000) -> str:
 
 
 class QA:
-    """Answers questions from the articles: `QA(retriever, llm).ask("How many ...?") -> Answer`."""
+    """Answers questions from the articles: `QA(retriever, llm, models).ask("How many ...?") -> Answer`."""
 
-    def __init__(self, retriever: Retriever, llm: GenerationLLM, *, max_question_chars: int = 2000):
+    def __init__(self, retriever: Retriever, llm: GenerationLLM, models: Models | None = None, *,
+                 max_question_chars: int = 2000):
         self.retriever = retriever
         self.llm = llm
+        self.models = models or Models.load()
         self.max_question_chars = max_question_chars
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, store=None, embeddings=None, llm=None) -> "QA":
-        """A QA over the configured store with the configured embedder and LLM (or the ones passed in)."""
+        """A QA over the configured store with the configured embedder, LLM and learned models (or the ones passed in)."""
         from ingest.embed import build_embeddings
         from ingest.lexical import LexicalIndex
         from ingest.store import ArticleStore, connect
 
         settings = settings or Settings.from_env()
         store = store or ArticleStore(connect(settings), settings.collection)
-        lexical = LexicalIndex.load(settings.home / "lexical" / f"{store.name}.pickle") if settings.hybrid else None
-        retriever = Retriever(store, embeddings or build_embeddings(settings), k=settings.top_k, lexical=lexical)
-        return cls(retriever, llm or build_llm(settings), max_question_chars=settings.max_question_chars)
+        models = Models.load(settings.learned_models)
+        lexical = LexicalIndex.load(settings.home / "lexical" / f"{store.name}.pickle")
+        retriever = Retriever(store, embeddings or build_embeddings(settings), k=settings.top_k, lexical=lexical,
+                              ranker=models.ranker)
+        return cls(retriever, llm or build_llm(settings), models, max_question_chars=settings.max_question_chars)
 
     def warm_up(self) -> None:
         """Load the models and let the LLM cache the fixed prompt prefix, so the first question is not slow."""
         self.retriever.embeddings.embed_query("warm up")
         self.llm.generate(answer_prompt("What is this?", []), stop=["\n"])
+
+    def ask(self, question: str, *, history: Sequence[str] = (), choices: Sequence[str] | None = None,
+            k: int | None = None, as_of: date | None = None) -> Answer:
+        """The verified, cited answer to one question (`as_of`: the day it is asked, default today)."""
+        for event in self.stream(question, history=history, choices=choices, k=k, as_of=as_of):
+            if isinstance(event, Answer):
+                return event
+        raise AssertionError("stream() always ends with an Answer")
+
+    def stream(self, question: str, *, history: Sequence[str] = (), choices: Sequence[str] | None = None,
+               k: int | None = None, as_of: date | None = None) -> Iterator[str | Answer]:
+        """The model's draft piece by piece (strings), then the final verified `Answer`."""
+        question = check_question(question, self.max_question_chars)
+        if choices is not None and (len(choices) < 2 or not all(isinstance(c, str) and c.strip() for c in choices)):
+            raise QuestionError("choices must be at least two non-empty strings")
+        history = [check_question(h, self.max_question_chars) for h in history]
+        as_of = as_of or date.today()
+        query = standalone_query(question, history)
+        started = time.perf_counter()
+        vector = self.retriever.embeddings.embed_query(query)  # once: for retrieval and for the evidence
+        ranked = self.retriever.ranked(query, vector, as_of)
+        hits = self.retriever.top(ranked, k)
+        retrieved_at = time.perf_counter()
+        context = {"question": question, "query": query if query != question else None,
+                   "retrieved": tuple(h.chunk_id for h in hits)}
+        if choices:
+            yield self._chosen(query, list(choices), ranked, hits, vector, _timings(started, retrieved_at), context)
+            return
+        evidence = self.evidence(query, hits, vector)
+        draft = ""
+        if evidence:
+            for piece in self.llm.stream(answer_prompt(query, evidence), stop=["\n"]):
+                draft += piece
+                yield piece
+        yield self._answer(query, draft, evidence, _timings(started, retrieved_at), context)
+
+    def evidence(self, query: str, hits: Sequence[Hit], vector: Sequence[float]) -> list[Evidence]:
+        """The sentences of the passages, best first."""
+        return select_evidence(query, hits, similarity=self._similarity(vector))
+
+    def candidates(self, query: str, evidence: Sequence[Evidence], draft: str = "") -> tuple[list[Candidate], list[list[float]]]:
+        """The candidate spans of the evidence and their rows of CANDIDATE_FEATURES."""
+        pool = candidate_pool(query, evidence)
+        return pool, candidate_rows(query, evidence, pool, short_answer(draft))
+
+    def score(self, query: str, evidence: Sequence[Evidence], draft: str = "") -> list[Scored]:
+        """Every candidate span with the answer scorer's probability, best first, one per distinct text."""
+        pool, rows = self.candidates(query, evidence, draft)
+        kept = [i for i, c in enumerate(pool) if answerable_by(query, c, self.models.kinds)]
+        pool, rows = [pool[i] for i in kept], [rows[i] for i in kept]
+        if not pool:
+            return []
+        probabilities = self.models.answers.probability(rows)
+        scored = sorted((Scored(float(p), c) for p, c in zip(probabilities, pool)), key=lambda s: -s.probability)
+        seen, distinct = set(), []
+        for item in scored:
+            key = candidate_key(item.candidate.text)
+            if key not in seen:
+                seen.add(key)
+                distinct.append(item)
+        return distinct
+
+    def choose(self, query: str, choices: Sequence[str], ranked: Sequence[Hit], hits: Sequence[Hit],
+               vector: Sequence[float]) -> list[float]:
+        """Each choice's probability from the multiple-choice model, judged on the ranked pool and its top hits."""
+        scored = self.score(query, self.evidence(query, hits, vector))
+        rows = choice_rows(query, choices, ranked, scored, self.retriever, vector)
+        return [float(p) for p in self.models.choices.probability(rows)]
 
     def _similarity(self, wanted: Sequence[float]):
         """Cosines between a query's vector and sentences, with the retriever's embedder."""
@@ -78,57 +152,25 @@ class QA:
                     for vector in embeddings.embed_documents(sentences)]
         return similarity
 
-    def ask(self, question: str, *, history: Sequence[str] = (), choices: Sequence[str] | None = None,
-            k: int | None = None) -> Answer:
-        """The verified, cited answer to one question."""
-        for event in self.stream(question, history=history, choices=choices, k=k):
-            if isinstance(event, Answer):
-                return event
-        raise AssertionError("stream() always ends with an Answer")
-
-    def stream(self, question: str, *, history: Sequence[str] = (), choices: Sequence[str] | None = None,
-               k: int | None = None) -> Iterator[str | Answer]:
-        """The model's draft piece by piece (strings), then the final verified `Answer`."""
-        question = check_question(question, self.max_question_chars)
-        if choices is not None and (len(choices) < 2 or not all(isinstance(c, str) and c.strip() for c in choices)):
-            raise QuestionError("choices must be at least two non-empty strings")
-        history = [check_question(h, self.max_question_chars) for h in history]
-        query = standalone_query(question, history)
-        started = time.perf_counter()
-        vector = self.retriever.embeddings.embed_query(query)  # once: for retrieval and for the evidence
-        hits = self.retriever.retrieve(query, k, vector=vector)
-        retrieved_at = time.perf_counter()
-        context = {"question": question, "query": query if query != question else None,
-                   "retrieved": tuple(h.chunk_id for h in hits)}
-        if choices:
-            yield self._chosen(list(choices), _timings(started, retrieved_at), context)
-            return
-        evidence = select_evidence(query, hits, similarity=self._similarity(vector))
-        draft = ""
-        if evidence:
-            for piece in self.llm.stream(answer_prompt(query, evidence), stop=["\n"]):
-                draft += piece
-                yield piece
-        yield self._answer(query, draft, evidence, _timings(started, retrieved_at), context)
-
-    def _chosen(self, choices, timings, context) -> Answer:
-        scores = score_choices(context["query"] or context["question"], choices, self.retriever)
-        best = max(range(len(choices)), key=lambda i: scores[i][0])
-        item = scores[best][1]
-        if item is None:  # no option has support: still the best guess, but said to be one
+    def _chosen(self, query, choices, ranked, hits, vector, timings, context) -> Answer:
+        probabilities = self.choose(query, choices, ranked, hits, vector)
+        best = max(range(len(choices)), key=lambda i: probabilities[i])
+        holding = next((h for h in ranked if contains(h.text, [choices[best]])), None)
+        if holding is None:  # no passage names the option: still the best guess, but said to be one
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, choice=best, **context)
-        return Answer(text=choices[best], abstained=False, citations=_citations([item]), timings=timings,
+        quote = holding_sentence(holding, query, choices[best])
+        return Answer(text=choices[best], abstained=False, citations=_citations([quote]), timings=timings,
                       choice=best, **context)
 
     def _answer(self, query, draft, evidence, timings, context) -> Answer:
-        """The best candidate span, when it scores well enough; else an abstention."""
-        ranked = rank_candidates(query, evidence, _short_answer(draft))
-        if not ranked or ranked[0][0] < MIN_ANSWER_SCORE:
+        """The best candidate span, when the scorer is sure enough; else an abstention."""
+        scored = self.score(query, evidence, draft)
+        if not scored or scored[0].probability < self.models.threshold:
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, draft=draft, **context)
-        best = ranked[0][1]
+        best = scored[0].candidate
         text = display_text(best)
         support = [best.evidence] + [e for e in supporting(text, query, evidence) if e.hit.chunk_id != best.evidence.hit.chunk_id]
-        text += _as_of(best, ranked) or _updated(best)
+        text += _as_of(scored) or _updated(best)
         return Answer(text=text, abstained=False, citations=_citations(support), timings=timings, draft=draft, **context)
 
 
@@ -158,14 +200,19 @@ def _updated(best: Candidate) -> str:
     return f" (as of {best.evidence.hit.updated})" if best.evidence.hit.updated else ""
 
 
-def _as_of(best: Candidate, ranked: list) -> str:
+# A number another article gives is a rival when the scorer finds it at least this plausible, relative to ours.
+RIVAL_SHARE = 0.5
+
+
+def _as_of(scored: Sequence[Scored]) -> str:
     """For a number that other articles give differently, say whose number it is and when."""
+    best = scored[0].candidate
     if best.kind != "number":
         return ""
-    top = ranked[0][0]
-    rivals = [c for score, c in ranked[1:8] if c.kind == "number" and score >= top - 0.5
-              and c.evidence.hit.article_id != best.evidence.hit.article_id
-              and c.evidence.overlap >= best.evidence.overlap]  # as much about the question as ours
+    top = scored[0].probability
+    rivals = [s.candidate for s in scored[1:8] if s.candidate.kind == "number" and s.probability >= RIVAL_SHARE * top
+              and s.candidate.evidence.hit.article_id != best.evidence.hit.article_id
+              and s.candidate.evidence.overlap >= best.evidence.overlap]  # as much about the question as ours
     if not rivals:
         return ""
     hit = best.evidence.hit
@@ -186,10 +233,10 @@ def _norm(vector) -> float:
     return sum(x * x for x in vector) ** 0.5
 
 
-def _short_answer(draft: str) -> str:
+def short_answer(draft: str) -> str:
     """The model's answer line without quotes, a trailing full stop or a leading "Answer:".
 
-    >>> _short_answer(' Answer: "104".'), _short_answer(" at 3 a.m.")
+    >>> short_answer(' Answer: "104".'), short_answer(" at 3 a.m.")
     ('104', 'at 3 a.m.')
     """
     text = draft.strip().split("\n")[0].strip()

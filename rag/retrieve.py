@@ -2,11 +2,16 @@
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
 
 from langchain_core.embeddings import Embeddings
 
 from ingest.lexical import LexicalIndex
 from ingest.store import ArticleStore, Hit
+
+from .features import PASSAGE_FEATURES, Asked, PoolEntry, passage_rows
+from .gbm import Trees
 
 __all__ = ["Retriever", "collapse", "reciprocal_rank_fusion"]
 
@@ -47,31 +52,76 @@ def collapse(hits: Sequence[Hit], per_article: int, similar: float = 0.8) -> lis
 
 
 class Retriever:
-    """Finds the chunks for a query: `Retriever(store, embeddings, k=5, lexical=index).retrieve(query)`."""
+    """Finds the chunks for a query: `Retriever(store, embeddings, k=5, lexical=index, ranker=trees).retrieve(query)`.
+
+    With a lexical index and a ranker (the default models), the dense and the BM25 pools are merged
+    and ordered by the learned ranker; without a ranker they are fused by reciprocal rank.
+    """
 
     def __init__(self, store: ArticleStore, embeddings: Embeddings, k: int = 5, *,
-                 lexical: LexicalIndex | None = None, pool: int = 30, per_article: int = 2):
+                 lexical: LexicalIndex | None = None, ranker: Trees | None = None, pool: int = 30,
+                 per_article: int = 2):
         if k < 1:
             raise ValueError(f"k must be positive, got {k}")
+        if ranker is not None and lexical is None:
+            raise ValueError("a ranker needs a lexical index: its features include BM25")
+        if ranker is not None and tuple(ranker.features) != PASSAGE_FEATURES:
+            raise ValueError("the ranker was trained on other passage features; retrain it with `newsqa train`")
         self.store = store
         self.embeddings = embeddings
         self.k = k
         self.lexical = lexical
-        self.pool = pool
+        self.ranker = ranker
+        self.pool_size = pool
         self.per_article = per_article
 
-    def retrieve(self, query: str, k: int | None = None, *, vector: Sequence[float] | None = None) -> list[Hit]:
-        """The top-k chunks for a query, best first (`vector`: the query's embedding, if already made)."""
+    def retrieve(self, query: str, k: int | None = None, *, vector: Sequence[float] | None = None,
+                 as_of: date | None = None) -> list[Hit]:
+        """The top-k chunks for a query, best first (`vector`: the query's embedding, if already made;
+        `as_of`: the day the question is asked, for the ranker's sense of recency)."""
         k = k or self.k
         vector = self.embeddings.embed_query(query) if vector is None else vector
-        pool = max(self.pool, 4 * k)
-        dense = self.store.search(vector, pool)
+        return self.top(self.ranked(query, vector, as_of, max(self.pool_size, 4 * k)), k)
+
+    def ranked(self, query: str, vector: Sequence[float], as_of: date | None = None, size: int | None = None) -> list[Hit]:
+        """Every passage of the pool, best first: by the ranker, else by reciprocal rank fusion (or
+        by cosine alone without a lexical index)."""
+        size = size or self.pool_size
         if self.lexical is None:
-            return collapse(dense, self.per_article)[:k]
+            return self.store.search(vector, size)
+        entries = self.pool(query, vector, size)
+        if self.ranker is not None:
+            return self.rank(Asked.of(query, as_of), entries)
+        order = reciprocal_rank_fusion([e.hit.chunk_id for e in entries if e.dense_rank],
+                                       [e.hit.chunk_id for e in sorted(entries, key=_bm25_order) if e.bm25_rank])
+        by_id = {e.hit.chunk_id: e.hit for e in entries}
+        return [by_id[i] for i in order]
+
+    def top(self, ranked: Sequence[Hit], k: int | None = None) -> list[Hit]:
+        """The first k of a ranking once near-duplicates are dropped and no article crowds the others out."""
+        return collapse(ranked, self.per_article)[:k or self.k]
+
+    def pool(self, query: str, vector: Sequence[float], size: int | None = None) -> list[PoolEntry]:
+        """The union of the dense and the BM25 top `size`, each passage with its cosine, BM25 score and ranks."""
+        size = size or self.pool_size
+        dense = self.store.search(vector, size)
         self.lexical.sync(self.store)
-        lexical = [chunk_id for chunk_id, _ in self.lexical.search(query, pool)]
-        order = reciprocal_rank_fusion([h.chunk_id for h in dense], lexical)
+        bm25 = self.lexical.scores(query)
+        lexical = sorted(bm25, key=lambda i: (-bm25[i], i))[:size]  # ties by id: the same pool in every process
         by_id = {h.chunk_id: h for h in dense}
-        by_id.update({h.chunk_id: h for h in self.store.hits([i for i in order if i not in by_id], vector)})
-        fused = [by_id[i] for i in order if i in by_id]
-        return collapse(fused, self.per_article)[:k]
+        by_id.update({h.chunk_id: h for h in self.store.hits([i for i in lexical if i not in by_id], vector)})
+        dense_rank = {h.chunk_id: rank for rank, h in enumerate(dense, start=1)}
+        bm25_rank = {chunk_id: rank for rank, chunk_id in enumerate(lexical, start=1)}
+        return [PoolEntry(hit, hit.score, dense_rank.get(i), bm25.get(i, 0.0), bm25_rank.get(i)) for i, hit in by_id.items()]
+
+    def rank(self, asked: Asked, entries: Sequence[PoolEntry]) -> list[Hit]:
+        """The pool's passages ordered by the ranker, each carrying its probability as `relevance`."""
+        if not entries:
+            return []
+        scores = self.ranker.probability(passage_rows(asked, entries, self.pool_size))
+        order = sorted(range(len(entries)), key=lambda i: -scores[i])
+        return [replace(entries[i].hit, relevance=round(float(scores[i]), 4)) for i in order]
+
+
+def _bm25_order(entry: PoolEntry) -> int:
+    return entry.bm25_rank or 10**9

@@ -77,14 +77,14 @@ def test_bm25_prefers_rare_terms_and_shorter_documents(ingestor, store):
     assert results[0][1] > results[1][1]
 
 
-def test_hybrid_retrieval_is_switched_on_by_setting(settings, store, embeddings, ingestor):
+def test_qa_ranks_the_dense_and_lexical_pools_together(settings, store, embeddings, ingestor):
     from rag import QA
 
     from .conftest import fake_llm
 
     ingestor.ingest([article("a1", "The zeppelin landed in Riverton."), article("a2", "A flood closed schools.")])
-    qa = QA.from_settings(settings.with_(hybrid=True), store=store, embeddings=embeddings, llm=fake_llm())
-    assert qa.retriever.lexical is not None
-    assert qa.retriever.retrieve("zeppelin")[0].article_id == "a1"
+    qa = QA.from_settings(settings, store=store, embeddings=embeddings, llm=fake_llm())
+    assert qa.retriever.lexical is not None and qa.retriever.ranker is qa.models.ranker
+    [first, *_] = qa.retriever.retrieve("zeppelin")
+    assert first.article_id == "a1" and 0 < first.relevance <= 1
     assert (settings.home / "lexical" / "test.pickle").exists()
-    assert QA.from_settings(settings, store=store, embeddings=embeddings, llm=fake_llm()).retriever.lexical is None

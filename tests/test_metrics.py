@@ -40,10 +40,10 @@ def test_f1_by_hand():
 def test_contains_needs_whole_words():
     assert contains("They recaptured around 104 militants.", ["104"]) == 1.0
     assert contains("About 1040 people", ["104"]) == 0.0
-    assert contains("ICE agents were sent", ["ICE agents"]) == 1.0
-    assert contains("Police", ["ICE agents"]) == 0.0
+    assert contains("Coast Guard crews were sent", ["Coast Guard crews"]) == 1.0
+    assert contains("Police", ["Coast Guard crews"]) == 0.0
     assert contains("anything", [""]) == 0.0
-    assert contains("The “Corpus Christi” city", ["Corpus Christi"]) == 1.0
+    assert contains("The “Port Arthur” harbour", ["Port Arthur"]) == 1.0
 
 
 @pytest.mark.parametrize(

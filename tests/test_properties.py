@@ -9,7 +9,8 @@ from ingest import Article, Chunker, QuestionError, Skipped
 from ingest.clean import clean_text, html_to_parts
 from ingest.loaders import SUPPORTED_SUFFIXES, iter_articles
 from rag import check_question
-from rag.candidates import extract_candidates, rank_candidates
+from rag.answers import CANDIDATE_FEATURES, candidate_pool, candidate_rows
+from rag.candidates import extract_candidates
 from rag.evidence import select_evidence
 
 from .conftest import FakeEmbeddings
@@ -75,4 +76,6 @@ def test_candidate_extraction_never_crashes(question, sentence):
     hit = Hit("a:1", "a", sentence, 0.5, 0, "t", None, None, None)
     for candidate in extract_candidates(select_evidence("q", [hit])[0]) if sentence.strip() and select_evidence("q", [hit]) else []:
         assert candidate.text
-    rank_candidates(question or "?", select_evidence(question or "?", [hit]))
+    evidence = select_evidence(question or "?", [hit])
+    pool = candidate_pool(question or "?", evidence)
+    assert all(len(row) == len(CANDIDATE_FEATURES) for row in candidate_rows(question or "?", evidence, pool))

@@ -18,6 +18,7 @@ from rag.evaluate import METRICS, evaluate, read_questions
 
 from .format import answer_text
 from .report import metrics_table, render_report
+from .training import train_command
 from .wiring import Services
 
 __all__ = ["cli", "main"]
@@ -362,6 +363,9 @@ def _write_report(directory: Path, summary: dict, questions_file: Path, settings
     page = render_report(summary, title=f"newsqa eval · {questions_file.name}", anchors=anchors, settings=settings)
     (directory / "report.html").write_text(page, encoding="utf-8")
     click.echo(f"report: {directory / 'report.html'}", err=True)
+
+
+cli.add_command(train_command)
 
 
 def main() -> None:

@@ -1,0 +1,51 @@
+"""The learned models newsqa answers with: a passage ranker, an answer scorer with its abstention
+threshold, and a multiple-choice scorer. `newsqa train` writes a directory of them; the defaults
+ship in rag/learned/ and were made by that same command (see the README for how)."""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.errors import ConfigError
+
+from .gbm import Trees
+
+__all__ = ["DEFAULT_DIR", "FORMAT", "Models"]
+
+DEFAULT_DIR = Path(__file__).parent / "learned"
+FORMAT = 1
+_FILES = {"ranker": "ranker.json", "answers": "answers.json", "choices": "choices.json"}
+
+
+@dataclass(frozen=True)
+class Models:
+    """What `newsqa train` learned; `info` keeps its settings and validation scores."""
+
+    ranker: Trees
+    answers: Trees
+    choices: Trees
+    threshold: float  # an answer needs this probability, else newsqa abstains
+    kinds: dict[str, list[str]] | None = None  # the kinds of span that answer each question type (None: any)
+    info: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> "Models":
+        """The models in `directory` (default: the shipped ones); ConfigError when they are unusable."""
+        directory = Path(directory or DEFAULT_DIR)
+        try:
+            info = json.loads((directory / "models.json").read_text())
+            if info.get("format") != FORMAT:
+                raise ValueError(f"format {info.get('format')!r}, this newsqa reads format {FORMAT}")
+            trees = {name: Trees.load(directory / file) for name, file in _FILES.items()}
+            return cls(threshold=float(info["threshold"]), kinds=info.get("kinds"), info=info, **trees)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"no usable newsqa models in {directory} ({exc}); make them with `newsqa train`") from exc
+
+    def save(self, directory: Path) -> None:
+        """Write the models and their info (settings, validation scores) into `directory`."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, file in _FILES.items():
+            getattr(self, name).save(directory / file)
+        info = {**self.info, "format": FORMAT, "threshold": self.threshold, "kinds": self.kinds}
+        (directory / "models.json").write_text(json.dumps(info, ensure_ascii=False, indent=1) + "\n")

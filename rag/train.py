@@ -1,0 +1,605 @@
+"""`newsqa train`: learn the passage ranker, the answer scorer, abstention and multiple choice from a
+question set and its articles.
+
+The questions are cut into periods of a few weeks (by their `date`); each period's articles (the
+questions' `results` when the set lists them, else the corpus articles published in the period)
+go into a store of their own, as `newsqa eval` would build it, and every question is answered
+against its period's store as of its own date. The last periods are held out for validation.
+Stores are cached, so a second run only retrains.
+"""
+
+import hashlib
+import json
+import pickle
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+
+from ingest.lexical import LexicalIndex
+from ingest.loaders import iter_articles
+from ingest.pipeline import Ingestor
+from ingest.store import ArticleStore, Hit
+from ingest.types import Article
+
+from .answers import CANDIDATE_FEATURES, learn_kinds
+from .candidates import answer_type, display_text
+from .choices import CHOICE_FEATURES, choice_rows
+from .evaluate import EvalQuestion, aggregate, score_question
+from .features import PASSAGE_FEATURES, Asked, PoolEntry, passage_rows
+from .gbm import Trees
+from .metrics import contains
+from .models import Models
+from .prompt import answer_prompt
+from .qa import QA
+from .retrieve import Retriever, collapse, reciprocal_rank_fusion
+from .text import words
+
+__all__ = ["Period", "TrainConfig", "build_stores", "choose_periods", "load_pools", "question_date", "split_periods"]
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How much to learn from: periods of `weeks` weeks, at most `max_articles` articles embedded."""
+
+    weeks: int = 4
+    max_articles: int = 4000
+    validation_share: float = 0.2
+    folds: int = 4
+    max_false_abstention: float = 0.10
+    seed: int = 0
+
+
+@dataclass
+class Period:
+    """Consecutive weeks of questions and the articles they are answered from."""
+
+    start: date | None
+    questions: list[EvalQuestion]
+    article_ids: set[str] = field(default_factory=set)
+
+    @property
+    def name(self) -> str:
+        """A stable name: the start date and a hash of the question ids."""
+        digest = hashlib.sha256("\n".join(sorted(q.id for q in self.questions)).encode()).hexdigest()[:8]
+        return f"{self.start.isoformat() if self.start else 'undated'}-{digest}"
+
+
+def question_date(question: EvalQuestion) -> date | None:
+    return question.asked_on
+
+
+def split_periods(questions: Sequence[EvalQuestion], weeks: int) -> list[Period]:
+    """The questions cut into periods of `weeks` weeks by date, oldest first (undated ones: one period).
+
+    >>> qs = [EvalQuestion(str(i), "q?", ("a",), True, fields={"date": d})
+    ...       for i, d in enumerate(["2024-01-03", "2024-01-20", "2024-02-10", "2024-03-01"])]
+    >>> [(p.start.isoformat(), [q.id for q in p.questions]) for p in split_periods(qs, weeks=4)]
+    [('2024-01-03', ['0', '1']), ('2024-01-31', ['2']), ('2024-02-28', ['3'])]
+    """
+    dated = sorted((q for q in questions if question_date(q)), key=question_date)
+    periods: list[Period] = []
+    for question in dated:
+        day = question_date(question)
+        if not periods or day >= periods[-1].start + timedelta(weeks=weeks):
+            start = periods[-1].start + timedelta(weeks=weeks) if periods else day
+            while day >= start + timedelta(weeks=weeks):
+                start += timedelta(weeks=weeks)
+            periods.append(Period(start, []))
+        periods[-1].questions.append(question)
+    undated = [q for q in questions if not question_date(q)]
+    return periods + ([Period(None, undated)] if undated else [])
+
+
+def choose_periods(periods: Sequence[Period], sizes: dict[str, int], config: TrainConfig) -> tuple[list[Period], list[Period]]:
+    """(training, validation) periods within the article budget: spread over the whole time range
+    (a seeded shuffle), the latest chosen ones held out for validation."""
+    order = list(periods)
+    random.Random(config.seed).shuffle(order)
+    chosen, total = [], 0
+    for period in order:
+        if chosen and total + sizes[period.name] > config.max_articles:
+            continue
+        chosen.append(period)
+        total += sizes[period.name]
+    chosen.sort(key=lambda p: p.start or date.max)
+    held = max(1, round(config.validation_share * len(chosen))) if len(chosen) > 1 else 0
+    return chosen[:len(chosen) - held], chosen[len(chosen) - held:]
+
+
+def assign_articles(periods: Sequence[Period], corpus: Iterable[Article], weeks: int) -> None:
+    """Fill each period's article ids: its questions' `results`, or else the corpus articles
+    published from four weeks before the period to one week after it."""
+    listed = any(q.fields.get("results") for p in periods for q in p.questions)
+    if listed:
+        for period in periods:
+            period.article_ids = {str(i) for q in period.questions for i in q.fields.get("results") or ()}
+        return
+    articles = list(corpus)
+    for period in periods:
+        if period.start is None:
+            period.article_ids = {a.id for a in articles}
+            continue
+        first, last = period.start - timedelta(weeks=4), period.start + timedelta(weeks=weeks + 1)
+        period.article_ids = {a.id for a in articles if not a.published or first <= _day(a.published) <= last}
+
+
+def load_pools(periods: Sequence[Period], corpus_paths: Sequence, weeks: int) -> dict[str, list[Article]]:
+    """The articles of each period, read once from the corpus files (line by line)."""
+    corpus = (item for item in iter_articles(corpus_paths) if isinstance(item, Article))
+    listed = any(q.fields.get("results") for p in periods for q in p.questions)
+    if not listed:
+        articles = list(corpus)
+        assign_articles(periods, articles, weeks)
+        by_id = {a.id: a for a in articles}
+    else:
+        assign_articles(periods, (), weeks)
+        wanted = set().union(*(p.article_ids for p in periods))
+        by_id = {a.id: a for a in corpus if a.id in wanted}
+    return {p.name: [by_id[i] for i in sorted(p.article_ids) if i in by_id] for p in periods}
+
+
+def build_stores(client, embeddings, chunker, periods: Sequence[Period], pools: dict[str, list[Article]],
+                 progress: Progress | None = None) -> dict[str, ArticleStore]:
+    """Each period's articles in a collection of their own (idempotent: a cached store costs nothing)."""
+    stores, total = {}, sum(len(pools[p.name]) for p in periods)
+    done = 0
+    for period in periods:
+        store = ArticleStore(client, f"train-{period.name}")
+
+        def counted(event: str, amount: int) -> None:
+            nonlocal done
+            if event == "article":
+                done += amount
+                if progress:
+                    progress("embedding articles", done, total)
+        Ingestor(store, embeddings, chunker).ingest(pools[period.name], counted, prune=True)
+        stores[period.name] = store
+    return stores
+
+
+def _day(published: str) -> date:
+    try:
+        return date.fromisoformat(published[:10])
+    except ValueError:
+        return date.min
+
+
+def describe(periods: Sequence[Period], pools: dict[str, list[Article]]) -> str:
+    questions = sum(len(p.questions) for p in periods)
+    articles = sum(len(pools.get(p.name, ())) for p in periods)
+    return f"{len(periods)} periods, {questions} questions, {articles} articles"
+
+
+def dump(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=1)
+
+
+@dataclass
+class Asking:
+    """One training question answered against its period's store: its passage pool and labels."""
+
+    question: EvalQuestion
+    asked: Asked
+    vector: list[float]
+    pool: list[PoolEntry]
+    rows: list[list[float]]
+    labels: list[int]  # 1: the passage holds an accepted answer
+
+    @property
+    def in_corpus(self) -> bool:
+        """Whether an accepted answer is in the articles (the set's own flag where it has one)."""
+        flag = self.question.fields.get("answer_in_results", self.question.fields.get("answer_in_corpus"))
+        return bool(flag) if flag is not None else any(self.labels)
+
+
+def passage_examples(retriever: Retriever, questions: Sequence[EvalQuestion],
+                     progress: Progress | None = None) -> list[Asking]:
+    """Each question's passage pool from `retriever`, as of its date, with features and labels."""
+    found = []
+    for done, question in enumerate(questions, start=1):
+        asked = Asked.of(question.question, question_date(question))
+        vector = retriever.embeddings.embed_query(question.question)
+        pool = retriever.pool(question.question, vector)
+        labels = [int(contains(e.hit.text, question.answers) > 0) for e in pool]
+        found.append(Asking(question, asked, vector, pool, passage_rows(asked, pool, retriever.pool_size), labels))
+        if progress:
+            progress("retrieving", done, len(questions))
+    return found
+
+
+def recall_at(examples: Sequence[Asking], order: Callable[[Asking], list[Hit]], k: int = 5,
+              per_article: int = 2) -> float:
+    """Share of the in-corpus questions with an accepted answer in the top k (after `collapse`)."""
+    wanted = [e for e in examples if e.in_corpus]
+    found = 0
+    for example in wanted:
+        top = collapse(order(example), per_article)[:k]
+        found += any(contains(h.text, example.question.answers) for h in top)
+    return round(100 * found / len(wanted), 1) if wanted else 0.0
+
+
+def by_dense(example: Asking) -> list[Hit]:
+    return [e.hit for e in sorted(example.pool, key=lambda e: e.dense_rank or 10**9) if e.dense_rank]
+
+
+def by_bm25(example: Asking) -> list[Hit]:
+    return [e.hit for e in sorted(example.pool, key=lambda e: e.bm25_rank or 10**9) if e.bm25_rank]
+
+
+def by_fusion(example: Asking) -> list[Hit]:
+    by_id = {e.hit.chunk_id: e.hit for e in example.pool}
+    order = reciprocal_rank_fusion([h.chunk_id for h in by_dense(example)], [h.chunk_id for h in by_bm25(example)])
+    return [by_id[i] for i in order]
+
+
+def by_ranker(ranker: Trees) -> Callable[[Asking], list[Hit]]:
+    def order(example: Asking) -> list[Hit]:
+        scores = ranker.probability(example.rows) if example.rows else []
+        return [example.pool[i].hit for i in sorted(range(len(example.pool)), key=lambda i: -scores[i])]
+    return order
+
+
+def fit_ranker(examples: Sequence[Asking], seed: int = 0) -> Trees:
+    """The passage ranker: P(passage holds the answer) from PASSAGE_FEATURES. Questions whose answer
+    is in no pooled passage teach nothing; those where most passages hold it (a common word) only noise."""
+    rows, labels = [], []
+    for example in examples:
+        share = sum(example.labels) / len(example.labels) if example.labels else 0
+        if 0 < share <= 0.5:
+            rows += example.rows
+            labels += example.labels
+    return Trees.fit(rows, labels, PASSAGE_FEATURES, seed=seed)
+
+
+@dataclass
+class Answering:
+    """One question taken through the answer step with a given ranker: its candidates' rows and labels."""
+
+    asking: Asking
+    ranked: list[Hit]
+    hits: list[Hit]
+    evidence: list
+    draft: str
+    pool: list
+    rows: list[list[float]]
+    labels: list[int]
+
+
+def answer_examples(qa: QA, askings: Sequence[Asking], *, drafts: bool = True,
+                    progress: Progress | None = None) -> list[Answering]:
+    """Each question's candidates, from the top passages of `ranker`, with features and labels
+    (1: the span is an accepted answer, no more than two words longer than it)."""
+    found = []
+    for done, asking in enumerate(askings, start=1):
+        question = asking.question.question
+        ranked = qa.retriever.rank(asking.asked, asking.pool) if asking.pool else []
+        hits = qa.retriever.top(ranked)
+        evidence = qa.evidence(question, hits, asking.vector)
+        draft = ""
+        if drafts and evidence:
+            draft = qa.llm.generate(answer_prompt(question, evidence), stop=["\n"])
+        pool, rows = qa.candidates(question, evidence, draft)
+        labels = [int(_is_answer(display_text(c), asking.question.answers)) for c in pool]
+        found.append(Answering(asking, ranked, hits, evidence, draft, pool, rows, labels))
+        if progress:
+            progress("answering", done, len(askings))
+    return found
+
+
+def _is_answer(text: str, golds: Sequence[str]) -> bool:
+    """The span holds an accepted answer and is not much longer than it.
+
+    >>> _is_answer("more than 100", ["100"]), _is_answer("the 100 prisoners held in the northern city", ["100"])
+    (True, False)
+    """
+    size = len(words(text))
+    return any(contains(text, [g]) and size <= len(words(g)) + 2 for g in golds)
+
+
+@dataclass
+class Trained:
+    """What `train` made: the models and a report of what they learned and how they validated."""
+
+    models: Models
+    report: dict
+
+
+def train(questions: Sequence[EvalQuestion], corpus_paths: Sequence, *, client, embeddings, chunker, llm=None,
+          config: TrainConfig = TrainConfig(), progress: Progress | None = None, drafts_path=None,
+          examples_dir=None) -> Trained:
+    """Learn the ranker, the answer scorer, its abstention threshold and the multiple-choice model
+    (`drafts_path`: a JSON file that keeps the LLM's drafts between runs; `examples_dir`: where the
+    retrieved pools and candidates are kept, so a rerun with the same periods and features only refits)."""
+    started = time.perf_counter()
+    drafting = DraftCache(llm, drafts_path) if llm is not None else None
+    periods = split_periods(questions, config.weeks)
+    pools = load_pools(periods, corpus_paths, config.weeks)
+    training, validation = choose_periods(periods, {p.name: len(pools[p.name]) for p in periods}, config)
+    if not training:
+        raise ValueError("training needs questions from at least two periods of the set")
+    stores = build_stores(client, embeddings, chunker, training + validation, pools, progress)
+    plain = {p.name: Retriever(stores[p.name], embeddings, lexical=LexicalIndex()) for p in training + validation}
+    folds = _folds(training, config.folds)
+    examples = _ExampleCache(examples_dir, training + validation, config, llm is not None)
+    askings = examples.get("askings") or {p.name: passage_examples(plain[p.name], p.questions, progress)
+                                          for p in training + validation}
+    examples.put("askings", askings)
+
+    def qa_for(period: Period, ranker: Trees, answers=None, choices=None, threshold=0.5, kinds=None) -> QA:
+        retriever = Retriever(stores[period.name], embeddings, lexical=plain[period.name].lexical, ranker=ranker)
+        return QA(retriever, drafting or _NoLLM(), Models(ranker, answers, choices, threshold, kinds))
+
+    train_askings = [a for p in training for a in askings[p.name]]
+    ranker = fit_ranker(train_askings, config.seed)
+    fold_rankers = {index: fit_ranker([a for p in training if p not in fold for a in askings[p.name]], config.seed)
+                    for index, fold in enumerate(folds)}
+    answering: dict[str, list[Answering]] = examples.get("answering") or {}
+    for index, fold in enumerate(folds):
+        for period in fold:
+            if period.name not in answering:
+                answering[period.name] = answer_examples(qa_for(period, fold_rankers[index]), askings[period.name],
+                                                         drafts=llm is not None, progress=progress)
+    examples.put("answering", answering)
+    if drafting:
+        drafting.save()
+    all_answering = [a for p in training for a in answering[p.name]]
+    answers = fit_answers(all_answering, config.seed)
+    kinds = learn_kinds([(answer_type(item.asking.question.question), c.kind, bool(label))
+                         for item in all_answering for c, label in zip(item.pool, item.labels)])
+    tops = []
+    choice_name = "choices-" + hashlib.sha256(json.dumps(CHOICE_FEATURES).encode()).hexdigest()[:8]
+    quizzes = examples.get(choice_name)
+    computed = quizzes is None
+    quizzes = quizzes or [[] for _ in folds]  # per fold: each question's (rows, labels)
+    for index, fold in enumerate(folds):
+        fold_answers = fit_answers([a for p in training if p not in fold for a in answering[p.name]], config.seed)
+        for period in fold:
+            qa = qa_for(period, fold_rankers[index], fold_answers, kinds=kinds)
+            for item in answering[period.name]:
+                tops.append(_top(qa, item))
+                if computed:
+                    quizzes[index].append(_choice_examples(qa, item))
+        if progress:
+            progress("cross-fitting", index + 1, len(folds))
+    examples.put(choice_name, quizzes)
+    threshold = fit_threshold(tops, config.max_false_abstention)
+    choices, choice_report = fit_choices(quizzes, config.seed)
+    mc_rows = [row for fold in quizzes for rows, _ in fold for row in rows]
+    models = Models(ranker, answers, choices, threshold, kinds)
+    report = {
+        "config": {**asdict(config)},
+        "training": {"periods": [p.name for p in training], "questions": len(train_askings),
+                     "articles": sum(len(pools[p.name]) for p in training),
+                     "passage_rows": sum(len(a.rows) for a in train_askings),
+                     "candidate_rows": sum(len(a.rows) for a in all_answering), "choice_rows": len(mc_rows)},
+        "threshold": round(threshold, 4),
+        "kinds_by_question_type": kinds,
+        "cross_fitted": _decision_summary(tops, threshold),
+        "multiple_choice_cross_fitted": choice_report,
+        "features": {"ranker": top_features(ranker), "answers": top_features(answers), "choices": top_features(choices)},
+    }
+    if validation:
+        report["validation"] = validate(models, [a for p in validation for a in askings[p.name]],
+                                        {p.name: qa_for(p, ranker, answers, choices, threshold, kinds) for p in validation},
+                                        {q.id: p.name for p in validation for q in p.questions}, progress)
+    if drafting:
+        drafting.save()
+    report["seconds"] = round(time.perf_counter() - started)
+    models = Models(ranker, answers, choices, threshold, kinds, info={"training": report})
+    return Trained(models, report)
+
+
+class _ExampleCache:
+    """Pickles of the training examples, keyed by what they depend on (periods, features, settings)."""
+
+    def __init__(self, directory, periods: Sequence[Period], config: TrainConfig, drafts: bool):
+        key = json.dumps([[p.name for p in periods], PASSAGE_FEATURES, CANDIDATE_FEATURES, drafts, config.folds,
+                          config.seed])
+        self.directory = directory
+        self.key = hashlib.sha256(key.encode()).hexdigest()[:12]
+
+    def _path(self, name: str):
+        return self.directory / f"{name}-{self.key}.pickle" if self.directory is not None else None
+
+    def get(self, name: str):
+        path = self._path(name)
+        if path is None or not path.exists():
+            return None
+        try:
+            return pickle.loads(path.read_bytes())  # our own cache file, written below
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+
+    def put(self, name: str, value) -> None:
+        path = self._path(name)
+        if path is not None:
+            path.write_bytes(pickle.dumps(value))
+
+
+class DraftCache:
+    """The LLM's drafts kept in a JSON file by prompt, so a second training run does not redraft."""
+
+    def __init__(self, llm, path=None):
+        self.llm, self.path = llm, path
+        self.drafts: dict[str, str] = {}
+        if path is not None and path.exists():
+            try:
+                self.drafts = json.loads(path.read_text())
+            except ValueError:
+                self.drafts = {}
+
+    def generate(self, prompt: str, stop=None) -> str:
+        key = hashlib.sha256(json.dumps([prompt, stop]).encode()).hexdigest()
+        if key not in self.drafts:
+            self.drafts[key] = self.llm.generate(prompt, stop=stop)
+        return self.drafts[key]
+
+    def stream(self, prompt: str, stop=None):
+        yield self.generate(prompt, stop)
+
+    def save(self) -> None:
+        if self.path is not None:
+            self.path.write_text(json.dumps(self.drafts))
+
+
+class _NoLLM:
+    """Training without an LLM: no drafts (the draft-agreement feature stays 0)."""
+
+    def generate(self, prompt: str, stop=None) -> str:
+        return ""
+
+    def stream(self, prompt: str, stop=None):
+        return iter(())
+
+
+def _folds(periods: Sequence[Period], count: int) -> list[list[Period]]:
+    """The training periods dealt into `count` folds (round robin over time)."""
+    count = max(2, min(count, len(periods)))
+    return [list(periods[i::count]) for i in range(count)]
+
+
+def fit_answers(answering: Sequence[Answering], seed: int = 0) -> Trees:
+    """The answer scorer: P(candidate is an accepted answer) from CANDIDATE_FEATURES."""
+    rows = [row for item in answering for row in item.rows]
+    labels = [label for item in answering for label in item.labels]
+    return Trees.fit(rows, labels, CANDIDATE_FEATURES, seed=seed)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A question's best candidate: its probability, whether it is right, whether any answer was to be found."""
+
+    probability: float
+    correct: bool
+    in_corpus: bool
+    reachable: bool = False  # some candidate was right
+
+
+def _top(qa: QA, item: Answering) -> Decision:
+    question = item.asking.question
+    scored = qa.score(question.question, item.evidence, item.draft)
+    if not scored:
+        return Decision(0.0, False, item.asking.in_corpus)
+    best = scored[0]
+    return Decision(best.probability, _is_answer(display_text(best.candidate), question.answers), item.asking.in_corpus,
+                    any(item.labels))
+
+
+def _choice_examples(qa: QA, item: Answering) -> tuple[list[list[float]], list[int]]:
+    question = item.asking.question
+    if len(question.choices) < 2 or not question.answer_index:
+        return [], []
+    scored = qa.score(question.question, item.evidence)
+    rows = choice_rows(question.question, question.choices, item.ranked, scored, qa.retriever, item.asking.vector)
+    return rows, [int(i in question.answer_index) for i in range(len(question.choices))]
+
+
+# Shapes of trees tried for multiple choice (trees, depth): the one most often right out of fold is kept.
+CHOICE_SHAPES = ((100, 1), (200, 2), (300, 3))
+
+
+def fit_choices(quizzes: Sequence[Sequence[tuple[list, list]]], seed: int = 0) -> tuple[Trees, dict]:
+    """The multiple-choice model. `quizzes`: per fold, each question's rows and labels. Each shape
+    in CHOICE_SHAPES is scored by how often its best-scored choice is right on folds it did not see,
+    beside the single features used as rules; the best shape is refitted on every fold."""
+    def pooled(folds):
+        rows = [row for fold in folds for rows, _ in fold for row in rows]
+        return rows, [label for fold in folds for _, labels in fold for label in labels]
+
+    def right(model: Trees, fold) -> int:
+        return sum(labels[int(np.argmax(model.raw(rows)))] for rows, labels in fold if rows)
+
+    asked = sum(1 for fold in quizzes for rows, _ in fold if rows)
+    accuracy = {}
+    for trees, depth in CHOICE_SHAPES:
+        hits = 0
+        for index, fold in enumerate(quizzes):
+            rows, labels = pooled([f for i, f in enumerate(quizzes) if i != index])
+            hits += right(Trees.fit(rows, labels, CHOICE_FEATURES, trees=trees, depth=depth, seed=seed), fold)
+        accuracy[f"trees {trees} depth {depth}"] = _percent(hits, asked)
+    rules = {}
+    for column, name in enumerate(CHOICE_FEATURES[:CHOICE_FEATURES.index("top_relevance_vs_best")]):
+        hits = sum(labels[max(range(len(rows)), key=lambda i: rows[i][column])] for fold in quizzes for rows, labels in fold if rows)
+        rules[name] = _percent(hits, asked)
+    best = max(CHOICE_SHAPES, key=lambda shape: accuracy[f"trees {shape[0]} depth {shape[1]}"])
+    rows, labels = pooled(quizzes)
+    model = Trees.fit(rows, labels, CHOICE_FEATURES, trees=best[0], depth=best[1], seed=seed)
+    return model, {"questions": asked, "accuracy_by_shape": accuracy, "kept": f"trees {best[0]} depth {best[1]}",
+                   "accuracy_of_single_features": dict(sorted(rules.items(), key=lambda kv: -kv[1]))}
+
+
+def fit_threshold(decisions: Sequence[Decision], max_false_abstention: float) -> float:
+    """The abstention threshold: the one whose answer-or-abstain decisions are most often right
+    (answer when the best candidate is right, abstain when it is wrong), among those that abstain
+    on at most `max_false_abstention` of the questions whose answer is in the articles.
+
+    >>> decisions = [Decision(0.9, True, True), Decision(0.4, False, True), Decision(0.2, False, False)]
+    >>> fit_threshold(decisions, 0.5), fit_threshold(decisions, 0.2)
+    (0.9, 0.4)
+    """
+    answerable = [d for d in decisions if d.in_corpus]
+    best, best_right = 0.0, -1
+    for threshold in sorted({0.0} | {round(d.probability, 4) for d in decisions}):
+        abstained = [d for d in answerable if d.probability < threshold]
+        if answerable and len(abstained) / len(answerable) > max_false_abstention:
+            break
+        right = sum((d.probability >= threshold) == d.correct for d in decisions)
+        if right > best_right:
+            best, best_right = threshold, right
+    return best
+
+
+def _decision_summary(decisions: Sequence[Decision], threshold: float) -> dict:
+    answerable = [d for d in decisions if d.in_corpus]
+    unanswerable = [d for d in decisions if not d.in_corpus]
+    return {
+        "questions": len(decisions),
+        "some_candidate_right_in_corpus": _percent(sum(d.reachable for d in answerable), len(answerable)),
+        "best_candidate_right_in_corpus": _percent(sum(d.correct for d in answerable), len(answerable)),
+        "answered_right_in_corpus": _percent(sum(d.correct and d.probability >= threshold for d in answerable),
+                                             len(answerable)),
+        "false_abstention_in_corpus": _percent(sum(d.probability < threshold for d in answerable), len(answerable)),
+        "abstention_not_in_corpus": _percent(sum(d.probability < threshold for d in unanswerable), len(unanswerable)),
+    }
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def top_features(trees: Trees, n: int = 8) -> dict[str, float]:
+    """The features the trees split on most, with their share of the splits."""
+    counts: dict[str, int] = {}
+    for tree in trees.trees:
+        for left, feature in zip(tree["left"], tree["feature"]):
+            if left != -1:
+                counts[trees.features[feature]] = counts.get(trees.features[feature], 0) + 1
+    total = sum(counts.values()) or 1
+    return {name: round(100 * count / total, 1) for name, count in sorted(counts.items(), key=lambda kv: -kv[1])[:n]}
+
+
+def validate(models: Models, askings: Sequence[Asking], qas: dict[str, QA], period_of: dict[str, str],
+             progress: Progress | None = None) -> dict:
+    """The held-out periods answered end to end, as `newsqa eval` would: metrics on all questions and
+    on those whose answer is in the articles, and retrieval recall@5 of each way of ranking."""
+    rows = []
+    for done, asking in enumerate(askings, start=1):
+        qa = qas[period_of[asking.question.id]]
+        row = score_question(qa, asking.question, qa.retriever.store.chunk_texts)
+        row["in_corpus"] = asking.in_corpus
+        rows.append(row)
+        if progress:
+            progress("validating", done, len(askings))
+    inside = [r for r in rows if r["in_corpus"]]
+    return {
+        "questions": len(rows), "in_corpus": len(inside),
+        "all": aggregate(rows), "answer_in_corpus": aggregate(inside),
+        "recall_at_5_in_corpus": {"dense": recall_at(askings, by_dense), "bm25": recall_at(askings, by_bm25),
+                                  "fusion": recall_at(askings, by_fusion), "ranker": recall_at(askings, by_ranker(models.ranker))},
+    }

@@ -1,0 +1,115 @@
+"""`newsqa train` on a small invented news world: periods, stores, the three models, validation, and the
+models it writes being the ones newsqa then answers with."""
+
+import json
+import random
+from datetime import date, timedelta
+
+import chromadb
+import pytest
+from chromadb.config import Settings as ChromaSettings
+from click.testing import CliRunner
+
+from ingest import Chunker
+from rag import QA
+from rag.answers import CANDIDATE_FEATURES
+from rag.choices import CHOICE_FEATURES
+from rag.evaluate import read_questions
+from rag.features import PASSAGE_FEATURES
+from rag.models import Models
+from rag.train import TrainConfig, split_periods, train
+from ui.cli import cli
+from ui.wiring import Services
+
+from .conftest import FakeEmbeddings, fake_llm
+
+TOWNS = ["Riverton", "Lakeside", "Hillcrest", "Brookfield", "Fairhaven", "Oakridge"]
+EVENTS = ["jazz festival", "kite fair", "cheese market", "lantern parade", "film week", "chili contest"]
+MAYORS = ["Ellen Park", "Tom Reyes", "Ana Silva", "Raj Patel", "Mia Chen", "Omar Haddad"]
+
+
+def world(weeks: int = 5) -> tuple[list[dict], list[dict]]:
+    """Articles and quiz questions, one town event per article, a few questions with no answer in them."""
+    rng = random.Random(7)
+    articles, questions = [], []
+    start = date(2024, 1, 5)
+    for week in range(weeks):
+        day = start + timedelta(weeks=week)
+        for i, (town, event, mayor) in enumerate(zip(TOWNS, EVENTS, MAYORS)):
+            visitors = 1000 + 37 * week + 101 * i
+            article_id = f"w{week}-{town.lower()}"
+            articles.append({
+                "id": article_id, "title": f"{town} {event} draws crowds", "published": day.isoformat(),
+                "text": f"The {town} {event} drew {visitors} visitors on Saturday, organisers said. Mayor {mayor} "
+                        f"opened the event and thanked volunteers. Parking was free all weekend in {town}."})
+            wrong = rng.sample([visitors + d for d in (-300, -120, 150, 420)], 3)
+            choices = sorted([str(visitors)] + [str(w) for w in wrong])
+            questions.append({
+                "id": f"{week}-{i}", "question": f"How many visitors did the {town} {event} draw?",
+                "answers": [str(visitors)], "choices": choices, "answer_index": [choices.index(str(visitors))],
+                "date": (day + timedelta(days=2)).isoformat(), "results": [article_id], "answer_in_results": True})
+        questions.append({
+            "id": f"{week}-none", "question": "How many boats sank in the Riverton harbour storm?", "answers": ["12"],
+            "choices": ["3", "7", "12", "20"], "answer_index": [2], "date": (day + timedelta(days=2)).isoformat(),
+            "results": [f"w{week}-riverton"], "answer_in_results": False})
+    return articles, questions
+
+
+@pytest.fixture
+def small_world(tmp_path):
+    articles, questions = world()
+    (tmp_path / "corpus.jsonl").write_text("".join(json.dumps(a) + "\n" for a in articles))
+    (tmp_path / "questions.jsonl").write_text("".join(json.dumps(q) + "\n" for q in questions))
+    return tmp_path
+
+
+def test_periods_follow_the_question_dates(small_world):
+    questions, errors = read_questions(small_world / "questions.jsonl")
+    assert not errors
+    periods = split_periods(questions, weeks=2)
+    assert [len(p.questions) for p in periods] == [14, 14, 7]
+    assert all(p.start <= q.asked_on for p in periods for q in p.questions)
+
+
+def test_training_learns_three_models_and_validates_them(small_world, tmp_path):
+    questions, _ = read_questions(small_world / "questions.jsonl")
+    embeddings = FakeEmbeddings()
+    client = chromadb.PersistentClient(path=str(tmp_path / "cache"), settings=ChromaSettings(anonymized_telemetry=False))
+    stages = []
+    trained = train(questions, [small_world / "corpus.jsonl"], client=client, embeddings=embeddings,
+                    chunker=Chunker(embeddings.count_tokens, 60, 10), config=TrainConfig(weeks=1, folds=2),
+                    progress=lambda stage, done, total: stages.append(stage))
+    models, report = trained.models, trained.report
+    assert models.ranker.features == PASSAGE_FEATURES and models.answers.features == CANDIDATE_FEATURES
+    assert models.choices.features == CHOICE_FEATURES and 0 <= models.threshold <= 1
+    assert models.kinds == {"number": ["number"]}  # every right answer in this world is a count
+    assert report["training"]["questions"] == 28 and len(report["training"]["periods"]) == 4
+    validation = report["validation"]
+    assert validation["questions"] == 7 and validation["in_corpus"] == 6
+    assert validation["recall_at_5_in_corpus"]["ranker"] == 100.0  # one article per town and week: easy
+    assert validation["answer_in_corpus"]["contains"] >= 50
+    assert {"embedding articles", "retrieving", "answering", "cross-fitting", "validating"} <= set(stages)
+    assert set(report["features"]["ranker"]) <= set(PASSAGE_FEATURES)
+    again = train(questions, [small_world / "corpus.jsonl"], client=client, embeddings=embeddings,
+                  chunker=Chunker(embeddings.count_tokens, 60, 10), config=TrainConfig(weeks=1, folds=2))
+    assert again.models.threshold == models.threshold  # same seed, cached stores: the same models
+    assert again.models.ranker.trees == models.ranker.trees and again.models.answers.trees == models.answers.trees
+
+
+def test_the_command_writes_models_newsqa_answers_with(small_world, tmp_path, settings, monkeypatch):
+    services = Services(settings, embeddings=FakeEmbeddings(), llm=fake_llm(" 1000"))
+    out = tmp_path / "models"
+    result = CliRunner().invoke(cli, ["train", str(small_world / "questions.jsonl"), "--corpus",
+                                      str(small_world / "corpus.jsonl"), "--out", str(out), "--weeks", "1"], obj=services)
+    assert result.exit_code == 0, result.output
+    assert "trained on 28 questions" in result.output and "validation (7 questions" in result.output
+    assert json.loads((out / "report.json").read_text())["training"]["questions"] == 28
+    models = Models.load(out)
+    qa = QA.from_settings(settings.with_(learned_models=out), store=services.store, embeddings=services.embeddings,
+                          llm=fake_llm(" 1000"))
+    assert qa.models.threshold == models.threshold and qa.retriever.ranker.trees == models.ranker.trees
+
+
+def test_unusable_model_directories_are_a_clear_error(tmp_path):
+    with pytest.raises(Exception, match="no usable newsqa models in .*make them with `newsqa train`"):
+        Models.load(tmp_path)
