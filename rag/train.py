@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 
@@ -353,7 +354,8 @@ def train(questions: Sequence[EvalQuestion], corpus_paths: Sequence, *, client, 
     kinds = learn_kinds([(answer_type(item.asking.question.question), c.kind, bool(label))
                          for item in all_answering for c, label in zip(item.pool, item.labels)])
     tops = []
-    choice_name = "choices-" + hashlib.sha256(json.dumps(CHOICE_FEATURES).encode()).hexdigest()[:8]
+    choice_code = json.dumps(CHOICE_FEATURES) + Path(__file__).with_name("choices.py").read_text()
+    choice_name = "choices-" + hashlib.sha256(choice_code.encode()).hexdigest()[:8]
     quizzes = examples.get(choice_name)
     computed = quizzes is None
     quizzes = quizzes or [[] for _ in folds]  # per fold: each question's (rows, labels)
@@ -395,12 +397,16 @@ def train(questions: Sequence[EvalQuestion], corpus_paths: Sequence, *, client, 
     return Trained(models, report)
 
 
+# The modules whose code makes the cached examples (pools, evidence, candidates and their rows).
+_EXAMPLE_CODE = ("features.py", "retrieve.py", "evidence.py", "candidates.py", "answers.py", "places.py", "qa.py")
+
+
 class _ExampleCache:
-    """Pickles of the training examples, keyed by what they depend on (periods, features, settings)."""
+    """Pickles of the training examples, keyed by what they depend on (periods, settings, the code)."""
 
     def __init__(self, directory, periods: Sequence[Period], config: TrainConfig, drafts: bool):
-        key = json.dumps([[p.name for p in periods], PASSAGE_FEATURES, CANDIDATE_FEATURES, drafts, config.folds,
-                          config.seed])
+        code = "".join(Path(__file__).with_name(f).read_text() for f in _EXAMPLE_CODE)  # newer code: new examples
+        key = json.dumps([[p.name for p in periods], drafts, config.folds, config.seed, code])
         self.directory = directory
         self.key = hashlib.sha256(key.encode()).hexdigest()[:12]
 
