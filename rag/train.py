@@ -39,7 +39,7 @@ from .qa import QA
 from .retrieve import Retriever, collapse, reciprocal_rank_fusion
 from .text import words
 
-__all__ = ["Period", "TrainConfig", "build_stores", "choose_periods", "load_pools", "question_date", "split_periods"]
+__all__ = ["Period", "TrainConfig", "build_stores", "choose_periods", "load_pools", "split_periods"]
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -71,10 +71,6 @@ class Period:
         return f"{self.start.isoformat() if self.start else 'undated'}-{digest}"
 
 
-def question_date(question: EvalQuestion) -> date | None:
-    return question.asked_on
-
-
 def split_periods(questions: Sequence[EvalQuestion], weeks: int) -> list[Period]:
     """The questions cut into periods of `weeks` weeks by date, oldest first (undated ones: one period).
 
@@ -83,17 +79,17 @@ def split_periods(questions: Sequence[EvalQuestion], weeks: int) -> list[Period]
     >>> [(p.start.isoformat(), [q.id for q in p.questions]) for p in split_periods(qs, weeks=4)]
     [('2024-01-03', ['0', '1']), ('2024-01-31', ['2']), ('2024-02-28', ['3'])]
     """
-    dated = sorted((q for q in questions if question_date(q)), key=question_date)
+    dated = sorted((q for q in questions if q.asked_on), key=lambda q: q.asked_on)
     periods: list[Period] = []
     for question in dated:
-        day = question_date(question)
+        day = question.asked_on
         if not periods or day >= periods[-1].start + timedelta(weeks=weeks):
             start = periods[-1].start + timedelta(weeks=weeks) if periods else day
             while day >= start + timedelta(weeks=weeks):
                 start += timedelta(weeks=weeks)
             periods.append(Period(start, []))
         periods[-1].questions.append(question)
-    undated = [q for q in questions if not question_date(q)]
+    undated = [q for q in questions if not q.asked_on]
     return periods + ([Period(None, undated)] if undated else [])
 
 
@@ -171,16 +167,6 @@ def _day(published: str) -> date:
         return date.min
 
 
-def describe(periods: Sequence[Period], pools: dict[str, list[Article]]) -> str:
-    questions = sum(len(p.questions) for p in periods)
-    articles = sum(len(pools.get(p.name, ())) for p in periods)
-    return f"{len(periods)} periods, {questions} questions, {articles} articles"
-
-
-def dump(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=1)
-
-
 @dataclass
 class Asking:
     """One training question answered against its period's store: its passage pool and labels."""
@@ -204,7 +190,7 @@ def passage_examples(retriever: Retriever, questions: Sequence[EvalQuestion],
     """Each question's passage pool from `retriever`, as of its date, with features and labels."""
     found = []
     for done, question in enumerate(questions, start=1):
-        asked = Asked.of(question.question, question_date(question))
+        asked = Asked.of(question.question, question.asked_on)
         vector = retriever.embeddings.embed_query(question.question)
         pool = retriever.pool(question.question, vector)
         labels = [int(contains(e.hit.text, question.answers) > 0) for e in pool]
