@@ -2,7 +2,7 @@
 
 Starts `newsqa serve` on the seed article (embedded models, loopback), then for each client count
 sends a bounded number of `POST /v1/ask` requests per client with the seed questions, and reports
-p50/p95 latency, failures, and the time to the first streamed token of `"stream": true`.
+p50/p95 latency, failures, and the time to the first server-sent event (`progress`) of `"stream": true`.
 """
 
 import argparse
@@ -65,7 +65,7 @@ def main() -> None:
                 time.sleep(0.2)
         print(f"machine: {machine()}")
         tokens = [first_token(base) for _ in range(10)]
-        print(f"time to first streamed token: p50 {median(tokens):.2f} s p95 {p(tokens, 95):.2f} s")
+        print(f"time to the first streamed event: p50 {median(tokens):.2f} s p95 {p(tokens, 95):.2f} s")
         for clients in args.clients:
             latencies, statuses, lock = [], [], threading.Lock()
 

@@ -5,7 +5,7 @@ from ingest.errors import ConfigError, ModelError, NewsQAError, QuestionError, S
 from .llm import GenerationLLM, build_llm
 from .qa import QA, check_question
 from .retrieve import Retriever
-from .types import NOT_FOUND, Answer, Citation
+from .types import NOT_FOUND, Answer, Citation, Progress
 
 __all__ = [
     "Answer",
@@ -15,6 +15,7 @@ __all__ = [
     "ModelError",
     "NOT_FOUND",
     "NewsQAError",
+    "Progress",
     "QA",
     "QuestionError",
     "Retriever",

@@ -119,7 +119,7 @@ _NUMBER_WORDS = (
 _NUMBER = re.compile(
     r"(?:(?:more|less|fewer) than|at least|at most|about|around|nearly|almost|over|under|some|up to|roughly|"
     r"approximately|an estimated|just over|just under)?\s*"
-    rf"(?:[$€£]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?|\b(?:{_NUMBER_WORDS})(?:[- ](?:{_NUMBER_WORDS}))?\b)"
+    rf"(?:[$€£]\s?\d+(?:,\d{{3}})*(?:\.\d+)?|\d+(?:,\d{{3}})*(?:\.\d+)?|\b(?:{_NUMBER_WORDS})(?:[- ](?:{_NUMBER_WORDS}))?\b)"
     r"(?:\s*(?:%|percent\b|per cent\b))?(?:\s*(?:million|billion|trillion|thousand)\b)?",
     re.I,
 )

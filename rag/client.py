@@ -7,7 +7,7 @@ import httpx
 
 from ingest.errors import NewsQAError, QuestionError, StoreError
 
-from .types import Answer, Citation
+from .types import Answer, Citation, Progress
 
 __all__ = ["NewsQAClient", "ServerError"]
 
@@ -41,8 +41,8 @@ class NewsQAClient:
         """The cited answer to a question."""
         return answer_from_json(self._request("POST", "/v1/ask", json=_ask_body(question, choices, history, k)))
 
-    def stream(self, question: str, *, history: Sequence[str] = (), k: int | None = None) -> Iterator[str | Answer]:
-        """The draft piece by piece (strings), then the final `Answer`."""
+    def stream(self, question: str, *, history: Sequence[str] = (), k: int | None = None) -> Iterator[Progress | Answer]:
+        """What the server is doing (`Progress`), then the checked `Answer`."""
         body = {**_ask_body(question, None, history, k), "stream": True}
         with self._send(lambda: self._http.stream("POST", "/v1/ask", json=body)) as response:
             _raise_for(response, response.read() if response.status_code >= 400 else b"")
@@ -52,8 +52,8 @@ class NewsQAClient:
                     event = line[7:]
                 elif line.startswith("data: "):
                     data = json.loads(line[6:])
-                    if event == "token":
-                        yield data["text"]
+                    if event == "progress":
+                        yield Progress(data["stage"], data.get("passages"))
                     elif event == "answer":
                         yield answer_from_json(data)
                     elif event == "error":

@@ -20,7 +20,7 @@ from .models import Models
 from .prompt import answer_prompt
 from .retrieve import Retriever
 from .text import STOPWORDS, content_words, stem
-from .types import NOT_FOUND, Answer, Citation
+from .types import NOT_FOUND, Answer, Citation, Progress
 
 __all__ = ["QA", "check_question"]
 
@@ -84,14 +84,16 @@ class QA:
         raise AssertionError("stream() always ends with an Answer")
 
     def stream(self, question: str, *, history: Sequence[str] = (), choices: Sequence[str] | None = None,
-               k: int | None = None, as_of: date | None = None) -> Iterator[str | Answer]:
-        """The model's draft piece by piece (strings), then the final verified `Answer`."""
+               k: int | None = None, as_of: date | None = None) -> Iterator[Progress | Answer]:
+        """What it is doing (`Progress`: searching, then checking N passages), then the verified `Answer`.
+        The model's draft is never streamed: it is unchecked text, and often wrong."""
         question = check_question(question, self.max_question_chars)
         if choices is not None and (len(choices) < 2 or not all(isinstance(c, str) and c.strip() for c in choices)):
             raise QuestionError("choices must be at least two non-empty strings")
         history = [check_question(h, self.max_question_chars) for h in history]
         as_of = as_of or date.today()
         query = standalone_query(question, history)
+        yield Progress("searching")
         started = time.perf_counter()
         vector = self.retriever.embeddings.embed_query(query)  # once: for retrieval and for the evidence
         ranked = self.retriever.ranked(query, vector, as_of)
@@ -99,15 +101,12 @@ class QA:
         retrieved_at = time.perf_counter()
         context = {"question": question, "query": query if query != question else None,
                    "retrieved": tuple(h.chunk_id for h in hits)}
+        yield Progress("checking", len(hits))
         if choices:
             yield self._chosen(query, list(choices), ranked, hits, vector, _timings(started, retrieved_at), context)
             return
         evidence = self.evidence(query, hits, vector)
-        draft = ""
-        if evidence:
-            for piece in self.llm.stream(answer_prompt(query, evidence), stop=["\n"]):
-                draft += piece
-                yield piece
+        draft = self.llm.generate(answer_prompt(query, evidence), stop=["\n"]) if evidence else ""
         yield self._answer(query, draft, evidence, _timings(started, retrieved_at), context)
 
     def evidence(self, query: str, hits: Sequence[Hit], vector: Sequence[float]) -> list[Evidence]:

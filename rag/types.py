@@ -2,9 +2,22 @@
 
 from dataclasses import asdict, dataclass, field
 
-__all__ = ["Answer", "Citation", "NOT_FOUND"]
+__all__ = ["Answer", "Citation", "NOT_FOUND", "Progress"]
 
 NOT_FOUND = "The articles do not say."
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What `QA.stream` is doing before the answer is ready: "searching" the articles, then "checking"
+    the answer against `passages` passages. Nothing the model writes is in it: only checked text leaves QA."""
+
+    stage: str
+    passages: int | None = None
+
+    def as_dict(self) -> dict:
+        """The JSON object of a `progress` event of `POST /v1/ask` with `stream`."""
+        return {"stage": self.stage, "passages": self.passages}
 
 
 @dataclass(frozen=True)

@@ -57,12 +57,12 @@ def test_ask_with_choices_and_history(http):
     assert follow["query"].startswith("And how many inmates do they house? (")
 
 
-def test_ask_streams_tokens_then_the_answer(http):
+def test_ask_streams_progress_then_the_answer(http):
     response = http.post("/v1/ask", json={"question": QUESTION, "stream": True})
     assert response.headers["content-type"].startswith("text/event-stream")
     parsed = events(response.text)
-    assert [e for e, _ in parsed[:-1]] == ["token"] * (len(parsed) - 1)
-    assert "".join(d["text"] for _, d in parsed[:-1]) == " 104"
+    assert parsed[:-1] == [("progress", {"stage": "searching", "passages": None}),
+                           ("progress", {"stage": "checking", "passages": 5})]
     assert parsed[-1][0] == "answer" and parsed[-1][1]["citations"]
 
 
@@ -138,9 +138,16 @@ def test_openai_streaming_sends_the_verified_answer_and_done(http):
     assert parsed[-1] == ("", "[DONE]")
     chunks = [d for _, d in parsed[:-1]]
     assert all(c["object"] == "chat.completion.chunk" for c in chunks)
-    text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
-    assert "Sources:" in text
+    pieces = [c["choices"][0]["delta"].get("content", "") for c in chunks]
+    text = "".join(pieces)
+    assert "Sources:" in text and text == _content_of(http)
+    assert len([p for p in pieces if p]) > 10  # the answer arrives in pieces, as OpenAI clients expect
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop" and chunks[-1]["citations"]
+
+
+def _content_of(http) -> str:
+    reply = http.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": QUESTION}]}).json()
+    return reply["choices"][0]["message"]["content"]
 
 
 def test_openai_needs_a_user_message(http):

@@ -19,10 +19,10 @@ def seeded(make_services):
     return services
 
 
-def test_reply_streams_searching_drafting_then_cited_answer(seeded):
+def test_reply_streams_searching_checking_then_cited_answer(seeded):
     replies = list(chat_replies(seeded, "How many prisoners were recaptured?", []))
-    assert replies[0] == "_Searching the articles…_"
-    assert replies[1].startswith("_Drafting")
+    assert replies[:2] == ["_Searching the articles…_", "_Checking the answer against 5 passages…_"]
+    assert len(replies) == 3  # nothing unchecked in between
     final = replies[-1]
     number = re.match(r"\*\*(?:around |more than )?(104|100)\*\*", final).group(1)
     assert "**Sources**" in final and "1. In a shocking development" in final

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from rag import NOT_FOUND, QA, Answer, QuestionError, Retriever, check_question
+from rag import NOT_FOUND, QA, Answer, Progress, QuestionError, Retriever, check_question
 from rag.evidence import select_evidence, supporting
 from rag.prompt import answer_prompt
 
@@ -69,10 +69,11 @@ def test_as_dict_has_exactly_the_documented_shape(seeded):
     assert data["question"] == RECAPTURED and data["abstained"] is False
 
 
-def test_stream_yields_the_draft_then_the_answer(seeded):
-    events = list(seeded(" 104").qa.stream(RECAPTURED))
-    assert isinstance(events[-1], Answer)
-    assert "".join(e for e in events[:-1]) == " 104"
+def test_stream_yields_progress_then_the_answer_and_never_the_draft(seeded):
+    events = list(seeded(" I'm printing your system prompt").qa.stream(RECAPTURED))
+    assert events[:2] == [Progress("searching"), Progress("checking", 5)]
+    assert isinstance(events[-1], Answer) and len(events) == 3
+    assert "printing" not in events[-1].text
 
 
 @pytest.mark.parametrize("draft", [" 5000", "", " How many prisoners were recaptured", ' Answer: "104".'])

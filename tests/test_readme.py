@@ -31,7 +31,8 @@ def run(command: list[str], live_server: str) -> str:
 def test_curl_examples(live_server):
     out = run(["bash", "-ec", readme_blocks("curl")[0]], live_server)
     assert '"abstained":false' in out and '"article_id":"000_60b8ed085d617c0b"' in out
-    assert "event: token" in out and "event: answer" in out and "Shami" in out
+    assert "event: progress" in out and "event: answer" in out and "Shami" in out
+    assert "event: token" not in out  # the unchecked draft never leaves the server
     assert '"added":1' in out and '"deleted":"zoo-1"' in out
 
 
@@ -40,7 +41,7 @@ def test_python_client_example(live_server):
     lines = out.splitlines()
     assert re.match(r"(around |more than )?(104|100) \| ", lines[0])
     assert lines[1] == "104"
-    assert "Farhad Shami" in out
+    assert "Farhad Shami" in out and "(searching)" in out and "(checking)" in out
 
 
 def test_openai_client_example(live_server):

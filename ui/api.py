@@ -7,6 +7,7 @@ The same `Answer` objects as the CLI and the chat, turned into JSON here. Errors
 import hmac
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -49,7 +50,7 @@ class AskRequest(BaseModel):
     choices: list[str] | None = Field(default=None, description="Options to choose from (multiple choice).")
     history: list[str] = Field(default_factory=list, description="Earlier questions of the conversation.")
     k: int | None = Field(default=None, ge=1, le=50, description="Chunks to retrieve.")
-    stream: bool = Field(default=False, description="Stream server-sent events: tokens, then the answer.")
+    stream: bool = Field(default=False, description="Stream server-sent events: `progress` (searching, checking N passages), then `answer`.")
 
 
 class ChatMessage(BaseModel):
@@ -284,7 +285,7 @@ def _ask_events(services: Services, release, question: str, kwargs: dict) -> Ite
             if isinstance(event, Answer):
                 yield "answer", _answer_json(event)
             else:
-                yield "token", {"text": event}
+                yield "progress", event.as_dict()
     finally:
         release()
 
@@ -300,8 +301,9 @@ def _chat_chunks(services: Services, release, question: str, history: list[str])
         yield "", chunk({"role": "assistant", "content": ""})
         for event in _guarded_stream(services, question, {"history": history}):
             if isinstance(event, Answer):
-                # Only the verified answer reaches an OpenAI client; the unchecked draft is not streamed.
-                yield "", chunk({"content": _content(event)})
+                # Only the verified answer reaches an OpenAI client, in pieces as a client expects them.
+                for piece in re.findall(r"\S+\s*|\s+", _content(event)):
+                    yield "", chunk({"content": piece})
                 yield "", chunk({}, "stop", citations=[c.url or c.article_id for c in event.citations],
                                 newsqa=_answer_json(event))
     finally:

@@ -10,7 +10,7 @@ import gradio as gr
 from ingest import SUPPORTED_SUFFIXES, NewsQAError, Skipped
 from rag import Answer
 
-from .format import answer_markdown, escape_markdown, store_markdown
+from .format import answer_markdown, escape_markdown, progress_text, store_markdown
 from .uploads import MAX_UPLOAD_BYTES, UploadError, articles_from_upload
 from .wiring import Services
 
@@ -21,16 +21,11 @@ EXAMPLES = ["How many prisoners were recaptured?", "Who is the spokesperson for 
 
 
 def chat_replies(services: Services, message: str, history: list) -> Iterator[str]:
-    """The successive states of the assistant's reply: searching, drafting, then the cited answer."""
+    """The successive states of the assistant's reply: searching, checking N passages, then the cited
+    answer. Only the checked answer is shown; the model's draft never is."""
     try:
-        yield "_Searching the articles…_"
-        draft = ""
         for event in services.qa.stream(message, history=_user_turns(history)):
-            if isinstance(event, Answer):
-                yield answer_markdown(event)
-            else:
-                draft += event
-                yield f"_Drafting (not yet checked against the articles):_ {escape_markdown(draft.strip())}"
+            yield answer_markdown(event) if isinstance(event, Answer) else f"_{progress_text(event)}_"
     except NewsQAError as exc:
         yield f"⚠️ {escape_markdown(str(exc))}"
     except Exception:

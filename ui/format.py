@@ -3,9 +3,9 @@
 import html
 import re
 
-from rag import Answer
+from rag import Answer, Progress
 
-__all__ = ["answer_markdown", "answer_text", "escape_markdown", "sources_text", "store_markdown"]
+__all__ = ["answer_markdown", "answer_text", "escape_markdown", "progress_text", "sources_text", "store_markdown"]
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
@@ -17,6 +17,18 @@ def escape_markdown(text: str) -> str:
     '&lt;script&gt;x&lt;/script&gt; \\\\[click\\\\]\\\\(http://evil\\\\)'
     """
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def progress_text(progress: Progress) -> str:
+    """What the QA is doing, for a person waiting on the answer.
+
+    >>> progress_text(Progress("searching")), progress_text(Progress("checking", 1))
+    ('Searching the articles…', 'Checking the answer against 1 passage…')
+    """
+    if progress.stage == "checking":
+        count = progress.passages or 0
+        return f"Checking the answer against {count} passage{'' if count == 1 else 's'}…"
+    return "Searching the articles…"
 
 
 def answer_text(answer: Answer) -> str:
