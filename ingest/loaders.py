@@ -13,9 +13,10 @@ from .clean import clean_text, html_to_parts, normalise_date
 from .errors import LoadError
 from .types import Article, Skipped
 
-__all__ = ["MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "iter_articles", "load_file", "parse_record"]
+__all__ = ["MAX_FILE_BYTES", "META_SUFFIX", "SUPPORTED_SUFFIXES", "iter_articles", "load_file", "parse_record"]
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
+META_SUFFIX = ".meta.json"
 MAX_ID_CHARS = 200
 
 
@@ -23,7 +24,8 @@ def iter_articles(paths: Iterable[str | Path]) -> Iterator[Article | Skipped]:
     """Articles from files and directories (recursively, in name order), with a `Skipped` per failure."""
     for path in map(Path, paths):
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p.relative_to(path)))
+            files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p.relative_to(path))
+                           and not p.name.endswith(META_SUFFIX))  # read with the article they describe
         else:
             files = [path]
         for file in files:
@@ -71,8 +73,26 @@ def _one(article: Article | None, path: Path) -> Iterator[Article]:
 
 def _load_text(path: Path, data: bytes) -> Iterator[Article]:
     text = clean_text(_decode(data))
-    title, body = _split_title(text)
-    return _one(_article(path.stem, title, body, source=path.name), path)
+    meta = _sidecar(path)
+    title, body = (meta["title"], text) if meta.get("title") else _split_title(text)
+    article = _article(meta.get("id") or path.stem, title, body, url=meta.get("url"), source=meta.get("source") or path.name,
+                       published=meta.get("published"), authors=meta.get("authors"))
+    return _one(article, path)
+
+
+def _sidecar(path: Path) -> dict:
+    """The metadata kept beside a plain-text article (`X.txt` -> `X.meta.json`: title, published, url,
+    source, authors, id), so the article's text stays as it was written. {} when there is none."""
+    meta = path.with_name(path.stem + META_SUFFIX)
+    if not meta.is_file():
+        return {}
+    try:
+        fields = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise LoadError(f"{meta.name} is not readable JSON ({exc})") from None
+    if not isinstance(fields, dict):
+        raise LoadError(f"{meta.name} must hold a JSON object")
+    return {k: v for k, v in fields.items() if isinstance(v, (str, list))}
 
 
 def _load_markdown(path: Path, data: bytes) -> Iterator[Article]:

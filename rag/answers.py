@@ -70,12 +70,22 @@ def answerable_by(question: str, candidate: Candidate, kinds: dict[str, list[str
     True
     >>> answerable_by("Who is the director of the prison?", Candidate("Farhad Shami", "name", said, 10), None)
     False
+    >>> answerable_by("When was it?", Candidate("Farhad Shami", "phrase", said, 10), {"date": ["date", "phrase"]})
+    False
     """
     allowed = (kinds or {}).get(answer_type(question))
-    if allowed is not None and candidate.kind not in allowed:
+    if allowed is not None and _gated_kind(candidate) not in allowed:
         return False
     roles = asked_roles(question)
     return not roles or roles <= {stem(w) for w in words(candidate.evidence.text)}
+
+
+def _gated_kind(candidate: Candidate) -> str:
+    """The kind a candidate is gated as: a phrase of capitalised words is a name ("Farhad Shami" does not
+    answer "when" because a phrase may)."""
+    if candidate.kind == "phrase" and all(w[:1].isupper() for w in candidate.text.split()):
+        return "name"
+    return candidate.kind
 
 
 def candidate_pool(question: str, evidence: Sequence[Evidence], limit: int = SENTENCES) -> list[Candidate]:

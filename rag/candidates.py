@@ -9,8 +9,8 @@ from .evidence import Evidence
 from .text import STOPWORDS, normalise_answer, stem, words
 
 __all__ = [
-    "Candidate", "agreement", "answer_type", "asked_roles", "candidate_key", "display_text", "extract_candidates",
-    "focused_variants", "is_money", "money_question", "proximity", "question_focus",
+    "Candidate", "agreement", "answer_type", "asked_roles", "candidate_key", "counts_what_is_asked", "display_text",
+    "extract_candidates", "focused_variants", "is_money", "money_question", "proximity", "question_focus",
 ]
 
 _NUMBER_Q = re.compile(
@@ -53,6 +53,7 @@ _FOCUS = re.compile(
 _DEFINING = re.compile(r"\s*(who|what)('s|’s|\s+is|\s+was|\s+are|\s+were)\b", re.I)
 _ROLE = re.compile(r"\b(?:the|its|their|his|her)\s+([a-z]+)\s+of\b")
 _COUNTED = re.compile(r"\bhow many\s+([\w'’-]+)", re.I)
+_COUNTED_WORDS = re.compile(r"\bhow many\s+(.*)", re.I)
 
 
 def asked_roles(question: str) -> set[str]:
@@ -274,6 +275,36 @@ def proximity(candidate: Candidate, asked: set[str]) -> float:
     distances = [len(before) - i for i, w in enumerate(before) if stem(w) in asked]
     distances += [i + 1 for i, w in enumerate(after) if stem(w) in asked]
     return 1.0 / (1.0 + (min(distances) - 1) / 4.0) if distances else 0.0
+
+
+def counts_what_is_asked(question: str, candidate: Candidate) -> bool:
+    """For "how many X" and a number, whether the number counts X: false only when the words right
+    after it name something else ("28 attackers" does not answer "how many fighters"). Other questions
+    and candidates, and numbers followed by no noun ("104 were caught"), pass.
+
+    >>> from .evidence import Evidence
+    >>> said = Evidence("7 Kurdish fighters and 28 attackers were killed; 104 were caught.", None, 0.5, 0.5)
+    >>> [counts_what_is_asked("How many fighters were killed?", Candidate(t, "number", said, said.text.index(t)))
+    ...  for t in ("7", "28", "104")]
+    [True, False, True]
+    """
+    counted = _COUNTED_WORDS.search(question)
+    if candidate.kind != "number" or not counted:
+        return True
+    asked = {stem(w) for w in _leading_content(counted.group(1))}
+    unit = {stem(w) for w in _leading_content(candidate.evidence.text[candidate.start + len(candidate.text):])}
+    return not asked or not unit or bool(asked & unit)
+
+
+def _leading_content(text: str) -> list[str]:
+    """The words a text starts with, up to its first stopword or punctuation (at most three)."""
+    run = []
+    for match in re.finditer(r"[^\w\s'’-]|[\w'’-]+", text.lstrip(" -")):
+        word = match.group(0).lower()
+        if not word[0].isalnum() or word in STOPWORDS or len(run) == 3:
+            break
+        run.append(word)
+    return run
 
 
 def agreement(drafted: str, text: str) -> float:

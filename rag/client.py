@@ -118,5 +118,5 @@ def answer_from_json(data: dict) -> Answer:
     return Answer(
         question=data["question"], text=data["answer"], abstained=data["abstained"],
         citations=tuple(Citation(**c) for c in data["citations"]), timings=data.get("timings", {}),
-        query=data.get("query"), choice=data.get("choice"),
+        query=data.get("query"), choice=data.get("choice"), kind=data.get("kind", "factoid"),
     )

@@ -11,7 +11,7 @@ from ingest.errors import QuestionError
 from ingest.store import Hit
 
 from .answers import Scored, answerable_by, candidate_pool, candidate_rows
-from .candidates import Candidate, candidate_key, display_text
+from .candidates import Candidate, candidate_key, counts_what_is_asked, display_text
 from .choices import choice_rows, holding_sentence
 from .evidence import Evidence, select_evidence, supporting
 from .llm import GenerationLLM, build_llm
@@ -19,6 +19,8 @@ from .metrics import contains
 from .models import Models
 from .prompt import answer_prompt
 from .retrieve import Retriever
+from .shapes import explanation, first_sentence, newest, question_kind, topic
+from .terms import addresses, key_terms
 from .text import STOPWORDS, content_words, stem
 from .types import NOT_FOUND, Answer, Citation, Progress
 
@@ -92,22 +94,34 @@ class QA:
             raise QuestionError("choices must be at least two non-empty strings")
         history = [check_question(h, self.max_question_chars) for h in history]
         as_of = as_of or date.today()
-        query = standalone_query(question, history)
+        kind = "factoid" if choices else question_kind(question)
+        query = standalone_query(question, history, kind)
+        search = topic(query) or query if kind != "factoid" else query  # without "summarize", "latest news"
         yield Progress("searching")
         started = time.perf_counter()
-        vector = self.retriever.embeddings.embed_query(query)  # once: for retrieval and for the evidence
-        ranked = self.retriever.ranked(query, vector, as_of)
+        if kind == "latest" and not topic(query):
+            yield self._newest(self._latest_hits(), _timings(started, time.perf_counter()), question, query)
+            return
+        vector = self.retriever.embeddings.embed_query(search)  # once: for retrieval and for the evidence
+        ranked = self.retriever.ranked(search, vector, as_of)
         hits = self.retriever.top(ranked, k)
         retrieved_at = time.perf_counter()
         context = {"question": question, "query": query if query != question else None,
-                   "retrieved": tuple(h.chunk_id for h in hits)}
+                   "retrieved": tuple(h.chunk_id for h in hits), "kind": kind}
         yield Progress("checking", len(hits))
         if choices:
             yield self._chosen(query, list(choices), ranked, hits, vector, _timings(started, retrieved_at), context)
-            return
-        evidence = self.evidence(query, hits, vector)
-        draft = self.llm.generate(answer_prompt(query, evidence), stop=["\n"]) if evidence else ""
-        yield self._answer(query, draft, evidence, _timings(started, retrieved_at), context)
+        elif kind == "latest":
+            terms = key_terms(search)
+            yield self._newest(newest(self.retriever.top(ranked, 10), terms), _timings(started, retrieved_at),
+                               question, query, context["retrieved"])
+        elif kind == "explanatory":
+            chosen = explanation(self.evidence(search, hits, vector), key_terms(question), question)
+            yield self._explained(chosen, _timings(started, retrieved_at), context)
+        else:
+            evidence = self.evidence(query, hits, vector)
+            draft = self.llm.generate(answer_prompt(query, evidence), stop=["\n"]) if evidence else ""
+            yield self._answer(query, draft, evidence, _timings(started, retrieved_at), context)
 
     def evidence(self, query: str, hits: Sequence[Hit], vector: Sequence[float]) -> list[Evidence]:
         """The sentences of the passages, best first."""
@@ -161,19 +175,58 @@ class QA:
         return Answer(text=choices[best], abstained=False, citations=_citations([quote]), timings=timings,
                       choice=best, **context)
 
+    def _explained(self, chosen: Sequence[Evidence], timings, context) -> Answer:
+        """The chosen sentences, each followed by the number of its article's citation."""
+        if not chosen:
+            return Answer(text=NOT_FOUND, abstained=True, timings=timings, **context)
+        citations = _citations(list(chosen))
+        number = {c.article_id: n for n, c in enumerate(citations, start=1)}
+        text = " ".join(f"{item.text} [{number[item.hit.article_id]}]" for item in chosen)
+        return Answer(text=text, abstained=False, citations=citations, timings=timings, **context)
+
+    def _latest_hits(self) -> list[Hit]:
+        """The first passage of each of the newest articles in the store (by published date)."""
+        store = self.retriever.store
+        stored = sorted((a for a in store.articles() if a.published and a.chunk_ids), key=lambda a: a.published,
+                        reverse=True)[:3]
+        texts = store.chunk_texts([a.chunk_ids[0] for a in stored])
+        return [Hit(a.chunk_ids[0], a.id, texts.get(a.chunk_ids[0], ""), 1.0, 0, a.title, a.url, a.source, a.published)
+                for a in stored]
+
+    def _newest(self, hits: Sequence[Hit], timings, question: str, query: str, retrieved=()) -> Answer:
+        """The newest articles: headline, date and first sentence, each cited."""
+        context = {"question": question, "query": query if query != question else None, "kind": "latest",
+                   "retrieved": tuple(retrieved)}
+        if not hits:
+            return Answer(text=NOT_FOUND, abstained=True, timings=timings, **context)
+        store = self.retriever.store
+        firsts = store.get_many([h.article_id for h in hits])
+        texts = store.chunk_texts([firsts[h.article_id].chunk_ids[0] for h in hits
+                                   if h.article_id in firsts and firsts[h.article_id].chunk_ids])
+        lines, citations = [], []
+        for number, hit in enumerate(hits, start=1):
+            record = firsts.get(hit.article_id)
+            opening = first_sentence(texts.get(record.chunk_ids[0], "") if record and record.chunk_ids else hit.text)
+            lines.append(f"{hit.title or hit.article_id} ({hit.published or 'undated'}): {opening} [{number}]")
+            citations.append(Citation(hit.article_id, hit.title, hit.url, hit.published, hit.chunk_id, opening, hit.score))
+        return Answer(text="\n".join(lines), abstained=False, citations=tuple(citations), timings=timings, **context)
+
     def _answer(self, query, draft, evidence, timings, context) -> Answer:
         """The best candidate span, when the scorer is sure enough; else an abstention."""
+        terms = key_terms(context["question"])
         scored = self.score(query, evidence, draft)
-        if not scored or scored[0].probability < self.models.threshold:
+        sure = [s for s in scored if s.probability >= self.models.threshold]
+        best = next((s.candidate for s in sure if addresses(terms, s.candidate.evidence.hit)
+                     and counts_what_is_asked(context["question"], s.candidate)), None)
+        if best is None:  # nothing sure enough, or only from passages about something else
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, draft=draft, **context)
-        best = scored[0].candidate
         text = display_text(best)
-        support = [best.evidence] + [e for e in supporting(text, query, evidence) if e.hit.chunk_id != best.evidence.hit.chunk_id]
-        text += _as_of(scored) or _updated(best)
+        support = [best.evidence] + [e for e in supporting(text, query, evidence) if e.hit.article_id != best.evidence.hit.article_id]
+        text += _as_of(best, scored) or _updated(best)
         return Answer(text=text, abstained=False, citations=_citations(support), timings=timings, draft=draft, **context)
 
 
-def standalone_query(question: str, history: Sequence[str]) -> str:
+def standalone_query(question: str, history: Sequence[str], kind: str = "factoid") -> str:
     """The question made to stand alone for retrieval: a follow-up ("and how many escaped?")
     borrows the content words of the previous question that it does not repeat.
 
@@ -182,7 +235,7 @@ def standalone_query(question: str, history: Sequence[str]) -> str:
     >>> standalone_query("Who is the Iraqi Prime Minister?", ["How many prisoners were recaptured?"])
     'Who is the Iraqi Prime Minister?'
     """
-    if not history or not _FOLLOW_UP.search(question) and len(content_words(question)) >= 3:
+    if not history or not _FOLLOW_UP.search(question) and (len(content_words(question)) >= 3 or kind == "latest"):
         return question
     have = content_words(question)
     borrowed = [w for w in re.findall(r"[\w'’-]+", history[-1]) if w.lower() not in STOPWORDS and stem(w.lower()) not in have]
@@ -190,8 +243,9 @@ def standalone_query(question: str, history: Sequence[str]) -> str:
     return f"{question} ({' '.join(borrowed)})" if borrowed else question
 
 
+# Elliptical questions: they start by continuing the conversation, or lean on a pronoun.
 _FOLLOW_UP = re.compile(r"^\s*(and|but|so|also|what about|how about)\b|\b(it|its|they|them|their|he|him|his|she|her|"
-                        r"this|that|these|those|there|then)\b", re.I)
+                        r"there)\b", re.I)
 
 
 def _updated(best: Candidate) -> str:
@@ -203,13 +257,13 @@ def _updated(best: Candidate) -> str:
 RIVAL_SHARE = 0.5
 
 
-def _as_of(scored: Sequence[Scored]) -> str:
+def _as_of(best: Candidate, scored: Sequence[Scored]) -> str:
     """For a number that other articles give differently, say whose number it is and when."""
-    best = scored[0].candidate
     if best.kind != "number":
         return ""
-    top = scored[0].probability
-    rivals = [s.candidate for s in scored[1:8] if s.candidate.kind == "number" and s.probability >= RIVAL_SHARE * top
+    top = next(s.probability for s in scored if s.candidate is best)
+    rivals = [s.candidate for s in scored[:8] if s.candidate is not best and s.candidate.kind == "number"
+              and s.probability >= RIVAL_SHARE * top
               and s.candidate.evidence.hit.article_id != best.evidence.hit.article_id
               and s.candidate.evidence.overlap >= best.evidence.overlap]  # as much about the question as ours
     if not rivals:
@@ -251,11 +305,12 @@ def short_answer(draft: str) -> str:
 
 
 def _citations(support: list[Evidence]) -> tuple[Citation, ...]:
+    """One citation per article (its best supporting sentence), in the order of `support`."""
     citations, seen = [], set()
     for item in support:
-        if item.hit.chunk_id in seen:
+        if item.hit.article_id in seen:
             continue
-        seen.add(item.hit.chunk_id)
+        seen.add(item.hit.article_id)
         hit = item.hit
         citations.append(Citation(hit.article_id, hit.title, hit.url, hit.published, hit.chunk_id, item.text, hit.score))
     return tuple(citations[:MAX_CITATIONS])

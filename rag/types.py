@@ -46,6 +46,7 @@ class Answer:
     query: str | None = None  # the standalone query used for retrieval, when it differs from the question
     choice: int | None = None  # index of the chosen option, for multiple-choice questions
     draft: str | None = None  # what the model wrote before verification
+    kind: str = "factoid"  # factoid (a span), explanatory (cited sentences) or latest (newest articles)
 
     def as_dict(self) -> dict:
         """The JSON object of `newsqa ask --json` and `POST /v1/ask`."""
@@ -53,6 +54,7 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "abstained": self.abstained,
+            "kind": self.kind,
             "citations": [asdict(c) for c in self.citations],
             "timings": dict(self.timings),
         }

@@ -44,7 +44,7 @@ def test_ask_returns_the_cli_json_object(http):
     response = http.post("/v1/ask", json={"question": QUESTION})
     assert response.status_code == 200
     data = response.json()
-    assert set(data) == {"question", "answer", "abstained", "citations", "timings"}
+    assert set(data) == {"question", "answer", "abstained", "kind", "citations", "timings"}
     assert "100" in data["answer"] or "104" in data["answer"]
     assert data["citations"][0]["article_id"] == "000_60b8ed085d617c0b"
 
@@ -126,7 +126,7 @@ def test_openai_chat_completion_carries_citations(http):
     data = response.json()
     assert data["object"] == "chat.completion" and data["model"] == "newsqa"
     content = data["choices"][0]["message"]["content"]
-    assert "Sources:\n[1] In a shocking development" in content
+    assert "Sources:\n[1] Islamic State attacks Syrian prison" in content
     assert data["citations"] == ["000_60b8ed085d617c0b"]
     assert data["newsqa"]["citations"][0]["quote"] in content
 

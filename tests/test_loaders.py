@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -64,8 +65,20 @@ def test_txt_without_headline_keeps_all_text_and_titles_by_first_sentence(tmp_pa
 def test_seed_article_loads_with_its_text_unchanged(tmp_path):
     [article] = load_file(__import__("pathlib").Path("seeds/000_60b8ed085d617c0b.txt"))
     assert article.id == "000_60b8ed085d617c0b"
-    assert "recapture around 104 militants" in article.text
-    assert article.title.startswith("In a shocking development")
+    assert article.text == Path("seeds/000_60b8ed085d617c0b.txt").read_text().strip()  # the metadata lives beside it
+    assert article.title.startswith("Islamic State attacks Syrian prison") and article.published == "2022-01-21"
+
+
+def test_sidecar_metadata_and_its_errors(tmp_path):
+    write(tmp_path, "a.txt", "Headline line\n\nThe storm arrived on Monday.")
+    (tmp_path / "a.meta.json").write_text('{"title": "Storm hits", "published": "2026-02-03", "url": "https://x.example/a"}')
+    [article] = load_file(tmp_path / "a.txt")
+    assert (article.title, article.published, article.url) == ("Storm hits", "2026-02-03", "https://x.example/a")
+    assert article.text.startswith("Headline line")  # the text is not cut when the headline comes from metadata
+    assert [type(a).__name__ for a in iter_articles([tmp_path])] == ["Article"]  # the sidecar is not an article
+    (tmp_path / "a.meta.json").write_text("{not json")
+    [skipped] = list(iter_articles([tmp_path]))
+    assert isinstance(skipped, Skipped) and "a.meta.json is not readable JSON" in skipped.reason
 
 
 def test_markdown_front_matter_heading_and_links(tmp_path):

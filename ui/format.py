@@ -5,7 +5,7 @@ import re
 
 from rag import Answer, Progress
 
-__all__ = ["answer_markdown", "answer_text", "escape_markdown", "progress_text", "sources_text", "store_markdown"]
+__all__ = ["answer_markdown", "answer_text", "escape_markdown", "marked", "progress_text", "sources_text", "store_markdown"]
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
@@ -53,8 +53,14 @@ def answer_markdown(answer: Answer) -> str:
     """An answer for the chat: the answer in bold, then numbered, clickable sources with date and quote."""
     if answer.abstained:
         parts = [f"_{escape_markdown(answer.text)}_"]
+    elif answer.kind == "latest":
+        parts = ["\n".join(f"- {escape_markdown(line)}" for line in answer.text.split("\n"))]
+    elif answer.kind == "explanatory":
+        parts = [escape_markdown(answer.text)]
     else:
         parts = [f"**{escape_markdown(answer.text)}**"]
+        if answer.citations:
+            parts.append(f"> {marked(answer.citations[0].quote, answer.text)} \\[1\\]")
     if answer.query:
         parts.append(f"<sub>searched for: {escape_markdown(answer.query)}</sub>")
     if answer.citations:
@@ -65,6 +71,20 @@ def answer_markdown(answer: Answer) -> str:
             date = f" · {escape_markdown(c.published)}" if c.published else ""
             parts.append(f"{number}. {link}{date}\n   > {escape_markdown(c.quote)}")
     return "\n\n".join(parts)
+
+
+def marked(sentence: str, answer: str) -> str:
+    """A sentence as Markdown with the answer in it in bold (its first occurrence; digits or words).
+
+    >>> marked("SDF recaptured around 104 militants.", "around 104")
+    'SDF recaptured **around 104** militants\\\\.'
+    """
+    core = re.sub(r"\s*\((as of|according to) [^)]*\)$", "", answer)
+    at = sentence.lower().find(core.lower()) if core else -1
+    if at < 0:
+        return escape_markdown(sentence)
+    end = at + len(core)
+    return f"{escape_markdown(sentence[:at])}**{escape_markdown(sentence[at:end])}**{escape_markdown(sentence[end:])}"
 
 
 def store_markdown(articles: int, chunks: int, recent: list, feeds: list = ()) -> str:

@@ -1,0 +1,85 @@
+"""What a question is about, beyond the type of its answer: the years and names it states. An answer
+whose passage mentions none of the names, or not the year asked about, answers some other question
+("the Nobel Peace Prize in 2030" is not answered by a passage about the 2025 prize)."""
+
+import re
+from dataclasses import dataclass
+
+from ingest.store import Hit
+
+from .text import STOPWORDS, stem
+
+__all__ = ["KeyTerms", "addresses", "key_terms"]
+
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_WORD = re.compile(r"[\w'’.-]+")
+# Capitalised words that say nothing about the subject: question words, pronouns, calendar words.
+_PLAIN = STOPWORDS | {
+    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "i", "mr", "mrs", "ms", "dr",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+}
+
+
+@dataclass(frozen=True)
+class KeyTerms:
+    """The years a question names, and its names as groups of words ("Alex Honnold", "Netflix")."""
+
+    years: tuple[str, ...]
+    names: tuple[tuple[str, ...], ...]
+
+
+def key_terms(question: str) -> KeyTerms:
+    """The years and the capitalised names of a question (its first word is capitalised anyway).
+
+    >>> key_terms("Who won the Nobel Peace Prize in 2030?")
+    KeyTerms(years=('2030',), names=(('nobel', 'peac', 'priz'),))
+    >>> key_terms("Which prison did the Islamic State gunmen attack in the US on Thursday?").names
+    (('islamic', 'stat'),)
+    """
+    names, run = [], []
+    for index, match in enumerate(_WORD.finditer(question)):
+        word = match.group(0).strip(".'’-")
+        if index > 0 and word[:1].isupper() and word.lower() not in _PLAIN:
+            if len(_plain(word)) > 2:  # "US", "UK": too short and too variously written to require
+                run.append(_plain(word))
+            continue
+        if run:
+            names.append(tuple(run))
+            run = []
+    if run:
+        names.append(tuple(run))
+    return KeyTerms(tuple(dict.fromkeys(_YEAR.findall(question))), tuple(dict.fromkeys(names)))
+
+
+def _named(word: str, capitalised: set[str]) -> bool:
+    """A name's word is in the passage, or a form of it that one starts with the other ("Iraq", "Iraqi")."""
+    return word in capitalised or any(len(min(word, c, key=len)) >= 4 and (c.startswith(word) or word.startswith(c))
+                                      for c in capitalised)
+
+
+def _plain(word: str) -> str:
+    """A word as names are compared: lower case, stemmed, no possessive, no dots ("U.S." -> "us")."""
+    return stem(word.lower().strip(".'’-").removesuffix("'s").removesuffix("’s").replace(".", ""))
+
+
+def addresses(terms: KeyTerms, hit: Hit) -> bool:
+    """Whether a passage (with its headline) can be about the question: it names every year asked about
+    (or its article was published that year) and at least half of the question's names. A name counts
+    when its last word is written capitalised in the passage ("McFadden" for "Freida McFadden", "Iraqi"
+    for "Iraq"; not "prison" for "Gweiran Prison", nor "New" for "New Tarsival").
+
+    >>> from ingest.store import Hit
+    >>> hit = Hit("c", "a", "The 2025 Nobel Peace Prize went to a campaigner.", 0.5, 0, "", None, None, "2025-10-10")
+    >>> addresses(key_terms("Who won the Nobel Peace Prize in 2030?"), hit)
+    False
+    >>> addresses(key_terms("Who won the Nobel Peace Prize in 2025?"), hit)
+    True
+    """
+    written = _WORD.findall(f"{hit.title}\n{hit.text}")
+    said = {_plain(w) for w in written}
+    year = (hit.published or "")[:4]
+    if any(y not in said and y != year for y in terms.years):
+        return False
+    capitalised = {_plain(w) for w in written if w[:1].isupper()}
+    named = sum(_named(name[-1], capitalised) for name in terms.names)
+    return 2 * named >= len(terms.names)

@@ -1,0 +1,91 @@
+"""The kind of a question decides the shape of its answer: detection on a written set, explanations
+and latest news over the seed article and invented ones (fake embeddings, real Chroma)."""
+
+import pytest
+
+from rag import Answer
+from rag.shapes import question_kind, topic
+
+from .conftest import SEED_ARTICLE
+
+KINDS = {
+    "factoid": [
+        "How many prisoners were recaptured?", "Who is the spokesperson for the Syrian Democratic Forces?",
+        "When did the attack begin?", "Where is the prison?", "Which group claimed the attack?",
+        "How much did the new bridge cost?", "How long is the tunnel?", "What is the name of the new ferry?",
+        "How old is the mayor?", "What did the council approve on Tuesday?",
+    ],
+    "explanatory": [
+        "Why did Islamic State attack the prison?", "How did the prisoners escape?", "What happened at the prison?",
+        "Summarize the news about the prison attack", "Describe the storm's damage in the valley",
+        "Explain the new parking rules", "Tell me about the council vote", "Why was the bridge closed?",
+        "What caused the blackout?", "What is the reason for the fare increase?", "And why did they leave?",
+        "Give me an overview of the election",
+    ],
+    "latest": [
+        "What is the latest news?", "What's new?", "What is the latest on the prison attack?",
+        "Any news about the bridge?", "What are the most recent stories about the election?",
+        "Latest news on the storm", "What's new with the city budget?",
+    ],
+}
+
+
+@pytest.mark.parametrize("kind, question", [(k, q) for k, qs in KINDS.items() for q in qs])
+def test_question_kind_on_a_written_set(kind, question):
+    assert question_kind(question) == kind
+
+
+def test_topic_drops_the_words_that_ask_for_the_kind():
+    assert topic("Summarize the news about the prison attack") == "prison attack"
+    assert topic("Any news about the bridge?") == "bridge"
+
+
+BRIDGE = [
+    {"id": "bridge-1", "title": "Riverton opens its new bridge", "published": "2026-03-02",
+     "text": "Riverton opened the Elm Street bridge on Monday. The bridge replaces a crossing that flooded every spring. "
+             "It was closed for two years because engineers found cracks in its piers."},
+    {"id": "bridge-2", "title": "Bridge traffic doubles", "published": "2026-04-10",
+     "text": "Traffic on the Elm Street bridge doubled in its first month. Commuters said the new route saves ten minutes."},
+    {"id": "budget-1", "title": "Council passes budget", "published": "2026-01-15",
+     "text": "The Riverton council passed a budget of $4.2 million on Tuesday. Road repairs take most of it."},
+]
+
+
+@pytest.fixture
+def towns(make_services, tmp_path):
+    services = make_services(" unknown")
+    path = tmp_path / "towns.jsonl"
+    path.write_text("\n".join(__import__("json").dumps(a) for a in BRIDGE))
+    services.ingestor.ingest_paths([path, SEED_ARTICLE])
+    return services
+
+
+def test_latest_news_lists_the_newest_articles_first_with_headline_date_and_first_sentence(towns):
+    answer = towns.qa.ask("What is the latest news about the Elm Street bridge?")
+    assert answer.kind == "latest" and not answer.abstained
+    lines = answer.text.split("\n")
+    assert lines[0] == "Bridge traffic doubles (2026-04-10): Traffic on the Elm Street bridge doubled in its first month. [1]"
+    assert lines[1].startswith("Riverton opens its new bridge (2026-03-02): Riverton opened the Elm Street bridge")
+    assert [c.article_id for c in answer.citations] == ["bridge-2", "bridge-1"]
+
+
+def test_latest_news_without_a_topic_is_the_newest_in_the_store_and_borrows_nothing(towns):
+    answer = towns.qa.ask("What's new?", history=["Why was the bridge closed?"])
+    assert answer.query is None
+    assert [c.article_id for c in answer.citations] == ["bridge-2", "bridge-1", "budget-1"]
+
+
+def test_explanation_is_cited_sentences_from_the_articles(towns):
+    answer = towns.qa.ask("Why was the Elm Street bridge closed?")
+    assert answer.kind == "explanatory" and not answer.abstained
+    assert "engineers found cracks in its piers" in answer.text
+    assert answer.text.rstrip().endswith("]")
+    for sentence_number in {int(n) for n in __import__("re").findall(r"\[(\d)\]", answer.text)}:
+        cited = answer.citations[sentence_number - 1]
+        assert cited.article_id.startswith("bridge")
+    assert len({c.article_id for c in answer.citations}) == len(answer.citations)  # one entry per article
+
+
+def test_explanation_about_something_the_articles_do_not_cover_abstains(towns):
+    answer = towns.qa.ask("Why did the Nobel committee pick a poet in 2031?")
+    assert isinstance(answer, Answer) and answer.abstained
