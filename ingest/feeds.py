@@ -106,6 +106,19 @@ class FeedReader:
         self._save(state)
         return state
 
+    def follow(self, url: str) -> FeedState:
+        """Follow a feed and refresh it now. A feed that was not followed before and whose first refresh
+        fails is not kept: `LoadError` says why, so a typo does not stay in the list failing forever."""
+        with self._lock:  # one step: a background refresh cannot save the feed back between refresh and remove
+            new = self.get(url) is None
+            state = self._refresh(self.add(url))
+            if new and state.status == "error":
+                self.collection.delete(ids=[state.id])
+        if new and state.status == "error":
+            problem = state.errors[0].removeprefix(f"{state.url}: ") if state.errors else "it could not be read"
+            raise LoadError(f"not following {state.url}: {problem}")
+        return state
+
     def remove(self, url: str) -> bool:
         """Stop following a feed (its articles stay)."""
         state = self.get(url)
@@ -115,7 +128,11 @@ class FeedReader:
         return True
 
     def get(self, url: str) -> FeedState | None:
-        found = self.collection.get(ids=[url_id(canonical_url(url))], include=["metadatas"])
+        try:
+            key = url_id(canonical_url(url))
+        except ValueError as exc:  # "http://[::1" and friends
+            raise LoadError(f"not a valid feed URL: {url!r} ({exc})") from None
+        found = self.collection.get(ids=[key], include=["metadatas"])
         return _state(found["metadatas"][0]) if found["ids"] else None
 
     def all(self) -> list[FeedState]:

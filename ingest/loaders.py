@@ -92,7 +92,13 @@ def _sidecar(path: Path) -> dict:
         raise LoadError(f"{meta.name} is not readable JSON ({exc})") from None
     if not isinstance(fields, dict):
         raise LoadError(f"{meta.name} must hold a JSON object")
-    return {k: v for k, v in fields.items() if isinstance(v, (str, list))}
+    for key in ("title", "id", "url", "source", "published"):
+        if key in fields and not isinstance(fields[key], str):
+            raise LoadError(f"{meta.name}: {key!r} must be a string")
+    authors = fields.get("authors")
+    if authors is not None and not (isinstance(authors, str) or isinstance(authors, list) and all(isinstance(a, str) for a in authors)):
+        raise LoadError(f"{meta.name}: 'authors' must be a string or a list of strings")
+    return fields
 
 
 def _load_markdown(path: Path, data: bytes) -> Iterator[Article]:

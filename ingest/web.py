@@ -1,5 +1,6 @@
-"""Fetching pages and feeds politely and safely: http(s) only, no private addresses (SSRF), size
-caps, timeouts, a per-host pace, redirects re-checked at every hop, conditional GET."""
+"""Fetching pages and feeds politely and safely: http(s) only, no private addresses (SSRF) and the
+connection made to the address that was checked (no DNS rebinding), size caps, timeouts, a per-host
+pace that never holds up other hosts, redirects re-checked at every hop, conditional GET."""
 
 import ipaddress
 import socket
@@ -69,10 +70,11 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         for _ in range(MAX_REDIRECTS + 1):
-            self._check(url)
+            address = self._check(url)
             self._wait_turn(urlsplit(url).hostname or "")
+            target, pinned, extensions = _pinned(url, address)
             try:
-                with self._http.stream("GET", url, headers=headers) as response:
+                with self._http.stream("GET", target, headers={**headers, **pinned}, extensions=extensions) as response:
                     if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
                         url = urljoin(url, response.headers["location"])
                         continue
@@ -83,7 +85,7 @@ class Fetcher:
                 raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from exc
             if response.status_code >= 400:
                 raise FetchError(f"{url}: HTTP {response.status_code}")
-            return Response(str(response.url), response.status_code, body, response.headers.get("content-type", ""),
+            return Response(url, response.status_code, body, response.headers.get("content-type", ""),
                             response.headers.get("etag"), response.headers.get("last-modified"))
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
@@ -98,14 +100,16 @@ class Fetcher:
                 raise FetchError(f"{response.url}: body over the {self.max_bytes // 2**20} MB cap")
         return bytes(body)
 
-    def _check(self, url: str) -> None:
+    def _check(self, url: str) -> str | None:
+        """The address to connect to, once every address the host resolves to is public (None when
+        private addresses are allowed: then the HTTP client resolves by itself)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(f"{url}: only http(s) URLs can be fetched")
         if self.allow_private:
-            return
+            return None
         try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 80)}
+            addresses = [info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 80)]
         except socket.gaierror as exc:
             raise FetchError(f"{url}: cannot resolve {parts.hostname} ({exc})") from exc
         for address in addresses:
@@ -113,13 +117,36 @@ class Fetcher:
             if not ip.is_global or ip.is_multicast:
                 raise FetchError(f"{url}: {parts.hostname} is a private or local address ({ip}); "
                                  "set NEWSQA_ALLOW_PRIVATE_URLS=1 to allow it")
+        return addresses[0].split("%")[0]
 
     def _wait_turn(self, host: str) -> None:
+        """Wait for this host's next slot; the lock only books the slot, so other hosts never wait."""
         with self._pace:
-            wait = self._last.get(host, 0.0) + self.per_host_interval - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            self._last[host] = time.monotonic()
+            now = time.monotonic()
+            slot = max(now, self._last.get(host, float("-inf")) + self.per_host_interval)
+            self._last[host] = slot
+        if slot > now:
+            time.sleep(slot - now)
 
     def close(self) -> None:
         self._http.close()
+
+
+def _pinned(url: str, address: str | None) -> tuple[str, dict, dict]:
+    """The request for `url` sent to the `address` that was checked, not to whatever a second DNS lookup
+    returns (DNS rebinding): the URL names the address, the Host header and TLS (SNI and certificate
+    check) keep the host name.
+
+    >>> _pinned("https://news.example:8443/a?b=1", "93.184.216.34")
+    ('https://93.184.216.34:8443/a?b=1', {'Host': 'news.example:8443'}, {'sni_hostname': 'news.example'})
+    """
+    if address is None:
+        return url, {}, {}
+    parts = urlsplit(url)
+    host = f"[{address}]" if ":" in address else address
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    name = parts.hostname or ""
+    bracketed = f"[{name}]" if ":" in name else name  # an IPv6 literal host
+    shown = f"{bracketed}:{parts.port}" if parts.port else bracketed
+    return target, {"Host": shown}, ({"sni_hostname": name} if parts.scheme == "https" else {})

@@ -1,5 +1,6 @@
 """LLM backends behind one interface (a LangChain Runnable that takes a prompt string)."""
 
+import contextlib
 import ctypes
 import functools
 import threading
@@ -42,20 +43,23 @@ class GenerationLLM:
     llama.cpp contexts are not thread-safe, so one generation runs at a time per model.
     """
 
-    def __init__(self, runnable, name: str = "llm"):
+    def __init__(self, runnable, name: str = "llm", writes: bool = False):
         self.runnable = runnable
         self.name = name
+        self.writes = writes  # an instruction-tuned model that writes whole, cited answers (rag/writer.py)
         self._lock = threading.Lock()
 
-    def generate(self, prompt: str, stop: list[str] | None = None) -> str:
+    def generate(self, prompt: str, stop: list[str] | None = None, max_tokens: int | None = None) -> str:
         """The model's completion of `prompt`."""
-        return "".join(self.stream(prompt, stop))
+        return "".join(self.stream(prompt, stop, max_tokens))
 
-    def stream(self, prompt: str, stop: list[str] | None = None) -> Iterator[str]:
+    def stream(self, prompt: str, stop: list[str] | None = None, max_tokens: int | None = None) -> Iterator[str]:
         """The completion of `prompt`, piece by piece."""
-        with self._lock:
+        extra = {"max_tokens": max_tokens} if max_tokens else {}
+        # llama.cpp contexts are not thread-safe; a remote server (writes=True) takes requests in parallel
+        with self._lock if not self.writes else contextlib.nullcontext():
             try:
-                for piece in self.runnable.stream(prompt, stop=stop):
+                for piece in self.runnable.stream(prompt, stop=stop, **extra):
                     text = piece if isinstance(piece, str) else getattr(piece, "content", "")
                     if text:
                         yield text
@@ -66,7 +70,7 @@ class GenerationLLM:
 def build_llm(settings: Settings) -> GenerationLLM:
     """The LLM the settings ask for: the embedded GGUF, or an OpenAI-compatible server."""
     if settings.llm == "openai":
-        return GenerationLLM(_openai(settings), name=f"OpenAI-compatible ({settings.openai_model})")
+        return GenerationLLM(_openai(settings), name=f"OpenAI-compatible ({settings.openai_model})", writes=True)
     return GenerationLLM(_embedded(settings), name="embedded")
 
 

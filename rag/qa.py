@@ -20,7 +20,8 @@ from .models import Models
 from .prompt import answer_prompt
 from .retrieve import Retriever
 from .shapes import explanation, first_sentence, newest, question_kind, topic
-from .terms import addresses, key_terms
+from .terms import addresses, key_terms, speaks_to
+from .writer import MAX_WRITTEN_TOKENS, check_reply, quote_for, writer_prompt
 from .text import STOPWORDS, content_words, stem
 from .types import NOT_FOUND, Answer, Citation, Progress
 
@@ -100,7 +101,7 @@ class QA:
         yield Progress("searching")
         started = time.perf_counter()
         if kind == "latest" and not topic(query):
-            yield self._newest(self._latest_hits(), _timings(started, time.perf_counter()), question, query)
+            yield self._newest(self._latest_hits(as_of), _timings(started, time.perf_counter()), question, query)
             return
         vector = self.retriever.embeddings.embed_query(search)  # once: for retrieval and for the evidence
         ranked = self.retriever.ranked(search, vector, as_of)
@@ -112,9 +113,11 @@ class QA:
         if choices:
             yield self._chosen(query, list(choices), ranked, hits, vector, _timings(started, retrieved_at), context)
         elif kind == "latest":
-            terms = key_terms(search)
+            terms = key_terms(question)
             yield self._newest(newest(self.retriever.top(ranked, 10), terms), _timings(started, retrieved_at),
                                question, query, context["retrieved"])
+        elif getattr(self.llm, "writes", False) and (written := self._written(query, hits, started, retrieved_at, context)):
+            yield written
         elif kind == "explanatory":
             chosen = explanation(self.evidence(search, hits, vector), key_terms(question), question)
             yield self._explained(chosen, _timings(started, retrieved_at), context)
@@ -175,20 +178,43 @@ class QA:
         return Answer(text=choices[best], abstained=False, citations=_citations([quote]), timings=timings,
                       choice=best, **context)
 
+    def _written(self, question: str, hits: Sequence[Hit], started: float, retrieved_at: float, context) -> Answer | None:
+        """The capable model's answer, only its sentences whose claims their cited passage holds; None when
+        none survive (the extractive answer is given instead)."""
+        passages = [h for h in hits if addresses(key_terms(context["question"]), h)]
+        if not passages:  # nothing about what was asked: the extractive path abstains, no LLM call
+            return None
+        reply = self.llm.generate(writer_prompt(question, passages), max_tokens=MAX_WRITTEN_TOKENS)
+        kept = check_reply(reply, passages)
+        if not kept:
+            return None
+        articles = list(dict.fromkeys(passages[i].article_id for w in kept for i in w.passages))
+        quotes: dict[str, Citation] = {}
+        for w in kept:
+            for i in w.passages:
+                hit = passages[i]
+                quotes.setdefault(hit.article_id, Citation(hit.article_id, hit.title, hit.url, hit.published, hit.chunk_id,
+                                                           quote_for(w.text, hit), hit.score))
+        text = " ".join(w.text + "." + "".join(f" [{n}]" for n in dict.fromkeys(
+            articles.index(passages[i].article_id) + 1 for i in w.passages)) for w in kept)
+        return Answer(text=text, abstained=False, citations=tuple(quotes[a] for a in articles),
+                      timings=_timings(started, retrieved_at), draft=reply, **context)
+
     def _explained(self, chosen: Sequence[Evidence], timings, context) -> Answer:
         """The chosen sentences, each followed by the number of its article's citation."""
         if not chosen:
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, **context)
-        citations = _citations(list(chosen))
+        citations = _citations(list(chosen), limit=None)  # every sentence's article is a source
         number = {c.article_id: n for n, c in enumerate(citations, start=1)}
         text = " ".join(f"{item.text} [{number[item.hit.article_id]}]" for item in chosen)
         return Answer(text=text, abstained=False, citations=citations, timings=timings, **context)
 
-    def _latest_hits(self) -> list[Hit]:
-        """The first passage of each of the newest articles in the store (by published date)."""
+    def _latest_hits(self, as_of: date) -> list[Hit]:
+        """The first passage of each of the newest articles in the store (by published date, none after `as_of`)."""
         store = self.retriever.store
-        stored = sorted((a for a in store.articles() if a.published and a.chunk_ids), key=lambda a: a.published,
-                        reverse=True)[:3]
+        day = as_of.isoformat()
+        stored = sorted((a for a in store.articles() if a.published and a.chunk_ids and a.published[:10] <= day),
+                        key=lambda a: a.published, reverse=True)[:3]
         texts = store.chunk_texts([a.chunk_ids[0] for a in stored])
         return [Hit(a.chunk_ids[0], a.id, texts.get(a.chunk_ids[0], ""), 1.0, 0, a.title, a.url, a.source, a.published)
                 for a in stored]
@@ -206,9 +232,10 @@ class QA:
         lines, citations = [], []
         for number, hit in enumerate(hits, start=1):
             record = firsts.get(hit.article_id)
-            opening = first_sentence(texts.get(record.chunk_ids[0], "") if record and record.chunk_ids else hit.text)
+            first_chunk = record.chunk_ids[0] if record and record.chunk_ids else hit.chunk_id
+            opening = first_sentence(texts.get(first_chunk, hit.text))
             lines.append(f"{hit.title or hit.article_id} ({hit.published or 'undated'}): {opening} [{number}]")
-            citations.append(Citation(hit.article_id, hit.title, hit.url, hit.published, hit.chunk_id, opening, hit.score))
+            citations.append(Citation(hit.article_id, hit.title, hit.url, hit.published, first_chunk, opening, hit.score))
         return Answer(text="\n".join(lines), abstained=False, citations=tuple(citations), timings=timings, **context)
 
     def _answer(self, query, draft, evidence, timings, context) -> Answer:
@@ -217,6 +244,7 @@ class QA:
         scored = self.score(query, evidence, draft)
         sure = [s for s in scored if s.probability >= self.models.threshold]
         best = next((s.candidate for s in sure if addresses(terms, s.candidate.evidence.hit)
+                     and speaks_to(context["question"], terms, s.candidate.evidence.text)
                      and counts_what_is_asked(context["question"], s.candidate)), None)
         if best is None:  # nothing sure enough, or only from passages about something else
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, draft=draft, **context)
@@ -304,7 +332,7 @@ def short_answer(draft: str) -> str:
     return text
 
 
-def _citations(support: list[Evidence]) -> tuple[Citation, ...]:
+def _citations(support: list[Evidence], limit: int | None = MAX_CITATIONS) -> tuple[Citation, ...]:
     """One citation per article (its best supporting sentence), in the order of `support`."""
     citations, seen = [], set()
     for item in support:
@@ -313,4 +341,4 @@ def _citations(support: list[Evidence]) -> tuple[Citation, ...]:
         seen.add(item.hit.article_id)
         hit = item.hit
         citations.append(Citation(hit.article_id, hit.title, hit.url, hit.published, hit.chunk_id, item.text, hit.score))
-    return tuple(citations[:MAX_CITATIONS])
+    return tuple(citations[:limit])

@@ -25,28 +25,31 @@ REASON_BONUS = 1.0
 REDUNDANT = 0.6
 
 # "Latest" as the thing asked for ("what's the latest on X", "latest news"), not as a word of the
-# question ("the latest census", "the latest country to ...").
+# question ("the latest census", "according to recent reports, how many ...", "who broke the news about").
+_REQUEST = r"^\s*(?:(?:please|so|and|ok(?:ay)?)[,\s]+)*(?:(?:can|could|would) you\s+)?(?:tell me\s+|give me\s+|show me\s+)?"
 _LATEST = re.compile(
-    r"(?<!of the )\b(?:latest|newest|most recent|recent)\s+(?:news|updates?|developments?|stories|headlines|reports)\b"
-    r"|\bwhat(?:'s|’s| is| are)\s+(?:the\s+)?(?:latest|newest)(?=\s*(?:[?.!]|$|(?:on|about|with|regarding)\b))"
-    r"|\bwhat(?:'s|’s| is) new\b|\bany news\b|\bnews (?:on|about)\b|^\s*(?:the\s+)?latest\s+on\b", re.I)
+    _REQUEST + r"(?:(?:what(?:'s|’s| is| are)|is there|are there|any)\s+)?(?:the\s+|any\s+)?"
+    r"(?:(?:latest|newest|most recent|recent)\s+(?:news|updates?|developments?|stories|headlines|reports)|news\s+(?:on|about))\b"
+    r"|" + _REQUEST + r"what(?:'s|’s| is| are)\s+(?:the\s+)?(?:latest|newest)(?=\s*(?:[?.!]|$|(?:on|about|with|regarding)\b))"
+    r"|" + _REQUEST + r"(?:what(?:'s|’s| is) new|(?:the\s+)?latest\s+on|any news)\b", re.I)
 _EXPLAIN = re.compile(
-    r"^\s*(?:and\s+)?(?:why|how(?!\s+(?:many|much|long|old|far|large|big|tall|high|often|fast|come)\b)|"
-    r"what (?:happened|is happening|went wrong|caused|led to|do we know)|describe|summari[sz]e|explain|"
-    r"tell me (?:about|more)|give (?:me )?(?:an? )?(?:overview|summary|rundown))\b"
+    _REQUEST + r"(?:why|how come|how(?!\s+(?:many|much|long|old|far|large|big|tall|high|often|fast|close|soon|deep|late|"
+    r"early|wide|heavy|hot|cold|fast|quickly|likely)\b)|"
+    r"what (?:happened|is happening|went wrong|caused|led to|do we know|(?:was|is) behind)|describe|summari[sz]e|explain|"
+    r"tell me (?:about|more)\b|give (?:me )?(?:an? )?(?:overview|summary|rundown))\b"
     r"|\bwhat (?:happened|is going on)\b|\b(?:the )?(?:reason|cause)s? (?:for|of|behind)\b",
     re.I,
 )
-# The words that say what kind of answer is wanted, not what it is about.
+# The words that say what kind of answer is wanted, not what it is about (lower case only: "New" in
+# "New York" and "News" in "Sky News" are names).
 _ASKING = re.compile(
-    r"\b(?:what(?:'s| is| are| was)?|is|are|the|latest|newest|most recent|recent|breaking|new|any|news|"
+    r"(?i:^\s*(?:what|is|are|please|so|and|can you|could you|tell me|give me|show me|any|latest|newest|the|summari[sz]e|describe|explain)\b)|"
+    r"\b(?:what(?:'s|’s| is| are| was)?|is|are|the|latest|newest|most recent|recent|breaking|new|any|news|"
     r"updates?|stories|story|headlines?|developments?|on|about|regarding|with|summari[sz]e|describe|explain|"
-    r"tell me|give me|an?|overview|summary|rundown|of|please|happened|happening|going on|there)\b|[?.!]",
-    re.I,
+    r"tell me|give me|an?|overview|summary|rundown|of|please|happened|happening|going on|there)\b|’s|'s|[?.!,]",
 )
-
-
-_WHY = re.compile(r"^\s*(?:and\s+)?(?:why|what (?:caused|led to)|(?:what is )?the (?:reason|cause))\b", re.I)
+_WHY = re.compile(_REQUEST + r"(?:why|how come|what (?:caused|led to|(?:was|is) behind)|(?:what is )?the (?:reason|cause))\b",
+                  re.I)
 # Words that give a reason (not "since" or "after": they mostly give a time).
 _REASON = re.compile(r"\b(because|due to|in an attempt|in order to|so that|as a result|aimed|in protest|to protest|"
                      r"in response|citing|blamed|the reason|caused by|seeking to|trying to|in a bid)\b", re.I)

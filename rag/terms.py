@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from ingest.store import Hit
 
-from .text import STOPWORDS, stem
+from .text import STOPWORDS, content_words, stem
 
-__all__ = ["KeyTerms", "addresses", "key_terms"]
+__all__ = ["KeyTerms", "addresses", "key_terms", "speaks_to"]
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _WORD = re.compile(r"[\w'’.-]+")
@@ -37,6 +37,9 @@ def key_terms(question: str) -> KeyTerms:
     (('islamic', 'stat'),)
     """
     names, run = [], []
+    letters = [c for c in question if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):  # SHOUTED: capitals say nothing
+        return KeyTerms(tuple(dict.fromkeys(_YEAR.findall(question))), ())
     for index, match in enumerate(_WORD.finditer(question)):
         word = match.group(0).strip(".'’-")
         if index > 0 and word[:1].isupper() and word.lower() not in _PLAIN:
@@ -51,10 +54,19 @@ def key_terms(question: str) -> KeyTerms:
     return KeyTerms(tuple(dict.fromkeys(_YEAR.findall(question))), tuple(dict.fromkeys(names)))
 
 
+_DEMONYM = ("n", "an", "ian", "ean", "i", "ese", "ish", "ic", "s")
+
+
 def _named(word: str, capitalised: set[str]) -> bool:
-    """A name's word is in the passage, or a form of it that one starts with the other ("Iraq", "Iraqi")."""
-    return word in capitalised or any(len(min(word, c, key=len)) >= 4 and (c.startswith(word) or word.startswith(c))
-                                      for c in capitalised)
+    """A name's word is in the passage, or its demonym or place ("Iraq" and "Iraqi", "Syria" and "Syrian";
+    not "Niger" and "Nigeria").
+
+    >>> _named("iraq", {"iraqi"}), _named("syrian", {"syria"}), _named("niger", {"nigeria"})
+    (True, True, False)
+    """
+    def forms(short: str, long: str) -> bool:
+        return len(short) >= 4 and long.startswith(short) and long[len(short):] in _DEMONYM
+    return word in capitalised or any(forms(word, c) or forms(c, word) for c in capitalised)
 
 
 def _plain(word: str) -> str:
@@ -76,10 +88,26 @@ def addresses(terms: KeyTerms, hit: Hit) -> bool:
     True
     """
     written = _WORD.findall(f"{hit.title}\n{hit.text}")
-    said = {_plain(w) for w in written}
+    said = {_plain(w) for w in written} | set(_YEAR.findall(f"{hit.title}\n{hit.text}"))  # "mid-2024" has 2024
     year = (hit.published or "")[:4]
     if any(y not in said and y != year for y in terms.years):
         return False
     capitalised = {_plain(w) for w in written if w[:1].isupper()}
     named = sum(_named(name[-1], capitalised) for name in terms.names)
     return 2 * named >= len(terms.names)
+
+
+def speaks_to(question: str, terms: KeyTerms, sentence: str) -> bool:
+    """Whether a sentence says something about what the question asks, beyond its names: it shares at
+    least one of the question's other content words ("mountain" or "tallest" for "What is the tallest
+    mountain in Africa?"; a sentence that only mentions Africa does not).
+
+    >>> terms = key_terms("What is the tallest mountain in Africa?")
+    >>> speaks_to("What is the tallest mountain in Africa?", terms, "Kilimanjaro is the tallest peak in Africa.")
+    True
+    >>> speaks_to("What is the tallest mountain in Africa?", terms, "Pope Leo will visit Africa in May.")
+    False
+    """
+    named = {w for name in terms.names for w in name}
+    asked = content_words(question) - named
+    return not asked or bool(asked & (content_words(sentence) | content_words(sentence.replace("-", " "))))

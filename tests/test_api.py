@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -127,8 +128,17 @@ def test_openai_chat_completion_carries_citations(http):
     assert data["object"] == "chat.completion" and data["model"] == "newsqa"
     content = data["choices"][0]["message"]["content"]
     assert "Sources:\n[1] Islamic State attacks Syrian prison" in content
-    assert data["citations"] == ["000_60b8ed085d617c0b"]
+    assert data["citations"] == ["000_60b8ed085d617c0b"]  # links, as OpenAI-style clients expect (the id without one)
+    assert data["sources"] == [{"article_id": "000_60b8ed085d617c0b", "url": None, "published": "2022-01-21",
+                                "title": "Islamic State attacks Syrian prison holding suspected extremists in Hassakeh"}]
     assert data["newsqa"]["citations"][0]["quote"] in content
+    usage = data["usage"]
+    assert usage["prompt_tokens"] > 5 and usage["completion_tokens"] > 5
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+
+
+def test_openai_model_list(http):
+    assert http.get("/v1/models").json()["data"] == [{"id": "newsqa", "object": "model", "created": 0, "owned_by": "newsqa"}]
 
 
 def test_openai_streaming_sends_the_verified_answer_and_done(http):
@@ -206,7 +216,13 @@ def test_healthz_reports_store_and_models(http, services):
 def test_openapi_schema_is_served(http):
     schema = http.get("/openapi.json").json()
     assert {"/v1/ask", "/v1/chat/completions", "/v1/articles", "/healthz"} <= set(schema["paths"])
-    assert http.get("/docs").status_code == 200
+    page = http.get("/docs").text
+    assert "cdn" not in page.lower()  # the page works offline: Swagger UI comes from the package
+    for asset in ("/docs-assets/swagger-ui-bundle.js", "/docs-assets/swagger-ui.css"):
+        assert asset in page and http.get(asset).status_code == 200
+    # Swagger UI renders OpenAPI 3.1 from version 5 on; 4.x shows "Unable to render this definition"
+    bundle = http.get("/docs-assets/swagger-ui-bundle.js").text
+    assert schema["openapi"].startswith("3.1") and re.search(r'"5\.\d+\.\d+"', bundle)
 
 
 def test_full_queue_answers_503_with_retry_after(services):

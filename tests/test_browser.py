@@ -64,6 +64,32 @@ def test_seed_question_shows_the_answer_and_a_source(page):
     assert re.search(r"\b(104|100)\b", quote)
 
 
+def test_why_question_gets_cited_sentences_with_the_reason(page):
+    reply = ask(page, "Why did Islamic State attack the prison?")
+    answer = reply.split("Sources", 1)[0]
+    assert "free" in answer and "[1]" in answer  # the reason, from the article, cited inline
+    assert "Checking" not in reply and "Drafting" not in reply
+
+
+def test_latest_news_lists_headlines_with_dates(page):
+    reply = ask(page, "What's new?")
+    assert "Islamic State attacks Syrian prison holding suspected extremists in Hassakeh (2022-01-21):" in reply
+
+
+def test_on_a_phone_the_answer_and_its_marked_sentence_fit(browser, live_server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(live_server + "/")
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    reply = ask(page, "Who is the spokesperson for the Syrian Democratic Forces?")
+    assert "Shami" in reply
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    page.screenshot(path=os.path.join(ARTIFACTS, "phone.png"), full_page=True)
+    context.close()
+    assert width <= 400  # nothing forces a sideways scroll
+
+
 def test_unanswerable_question_says_so(page):
     assert "The articles do not say." in ask(page, "Who won the 2022 FIFA World Cup?")
 

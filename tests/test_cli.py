@@ -130,3 +130,12 @@ def test_import_rag_does_not_import_gradio():
     code = "import rag, ingest, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in ('gradio', 'ui')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_version_is_printed():
+    from click.testing import CliRunner
+
+    from ui.cli import cli
+
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("newsqa, version ")

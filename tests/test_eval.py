@@ -131,6 +131,10 @@ def test_report_renders_metrics_plots_and_questions(seeded):
     assert "&lt;b&gt;" in page and "model-a" in page and "flag=true" in page
     table = metrics_table(summary)
     assert table.splitlines()[0].split() == ["metric", "all", "flag=false", "flag=true"]
+    # every metric says what it measures and over how many questions
+    assert "abstention_accuracy: said \"The articles do not say.\"; over unanswerable questions (n=1 of all)" in table
+    assert "contains: an accepted answer occurs in the answer; over answerable questions (n=1 of all)" in table
+    assert "what it measures" in page and "questions with choices (0)" in page
 
 
 def test_eval_command_end_to_end_on_a_tiny_corpus(make_services, tmp_path):

@@ -204,6 +204,51 @@ def test_per_host_pace(site):
     assert time.monotonic() - started >= 0.6
 
 
+def test_the_connection_goes_to_the_address_that_was_checked(monkeypatch):
+    """DNS rebinding: the host resolves to a public address when checked and to 127.0.0.1 a moment later;
+    the request must go to the checked address, with the host name kept for HTTP and TLS."""
+    import socket
+
+    import httpx
+
+    answers = iter(["93.184.216.34"] + ["127.0.0.1"] * 10)
+    lookups = []
+
+    def resolve(host, port, *args, **kwargs):
+        lookups.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    seen = []
+
+    def handler(request):
+        seen.append((request.url.host, request.headers["host"], request.extensions.get("sni_hostname")))
+        return httpx.Response(200, text="ok")
+
+    fetcher = Fetcher(per_host_interval=0.0)
+    fetcher._http = httpx.Client(transport=httpx.MockTransport(handler))
+    response = fetcher.get("https://news.example/story")
+    assert seen == [("93.184.216.34", "news.example", "news.example")] and lookups == ["news.example"]
+    assert response.url == "https://news.example/story" and response.body == b"ok"
+
+
+def test_a_slow_host_does_not_hold_up_the_others():
+    import threading
+
+    import httpx
+
+    fetcher = Fetcher(allow_private=True, per_host_interval=1.0)
+    fetcher._http = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200, text="ok")))
+    fetcher.get("http://slow.example/1")
+    waiting = threading.Thread(target=fetcher.get, args=("http://slow.example/2",))  # waits ~1 s for its turn
+    waiting.start()
+    time.sleep(0.1)
+    started = time.monotonic()
+    fetcher.get("http://other.example/1")
+    assert time.monotonic() - started < 0.5 and waiting.is_alive()
+    waiting.join()
+
+
 def test_canonical_urls_identify_articles():
     assert canonical_url("https://x.com/a/?utm_medium=rss&b=1#c") == canonical_url("https://X.com/a?b=1")
 
@@ -268,3 +313,22 @@ def test_follow_a_feed_over_the_api_and_in_the_chat_panel(site, services, settin
     assert "**Feeds**" in panel and "Daily news: ok" in panel and "Zoo welcomes zebra" in panel
     drafting = QA(services.qa.retriever, fake_llm(" Stripe"), services.qa.models)  # as a real LLM would draft
     assert "Stripe" in drafting.ask("What is the name of the baby zebra at the Riverton zoo?").text
+
+
+def test_a_feed_that_fails_its_first_fetch_is_not_kept_and_the_chat_can_unfollow(site, services):
+    from ui.chat import follow_feed, unfollow_feed
+
+    site.page("/down.xml", "nope", status=500)
+    message = follow_feed(services, site.url + "/down.xml")
+    assert message == f"⚠️ `not following {site.url}/down.xml: HTTP 500`"
+    assert services.feeds.all() == []
+    site.page("/feed.xml", rss(site, []), content_type="application/rss+xml")
+    site.page("/zebra", story("Zoo welcomes zebra", "The Riverton zoo welcomed a baby zebra named Stripe on Monday."))
+    site.page("/feed.xml", rss(site, [("/zebra", "Zoo welcomes zebra", DAY1)]), content_type="application/rss+xml")
+    assert "1 new" in follow_feed(services, site.url + "/feed.xml")
+    site.page("/feed.xml", "gone", status=500)  # a feed already followed stays through a failed refresh
+    assert services.feeds.follow(site.url + "/feed.xml").status == "error" and len(services.feeds.all()) == 1
+    assert unfollow_feed(services, site.url + "/feed.xml").startswith("No longer following")
+    assert services.feeds.all() == [] and services.store.counts()[0] == 1  # its articles stay
+    assert unfollow_feed(services, site.url + "/feed.xml").startswith("Not following")
+    assert unfollow_feed(services, "http://[::1").startswith("⚠️")  # a malformed address is a message, not a crash

@@ -79,6 +79,9 @@ def test_sidecar_metadata_and_its_errors(tmp_path):
     (tmp_path / "a.meta.json").write_text("{not json")
     [skipped] = list(iter_articles([tmp_path]))
     assert isinstance(skipped, Skipped) and "a.meta.json is not readable JSON" in skipped.reason
+    (tmp_path / "a.meta.json").write_text('{"title": ["a", "list"]}')
+    [skipped] = list(iter_articles([tmp_path]))
+    assert isinstance(skipped, Skipped) and "'title' must be a string" in skipped.reason
 
 
 def test_markdown_front_matter_heading_and_links(tmp_path):

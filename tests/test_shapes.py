@@ -14,18 +14,22 @@ KINDS = {
         "When did the attack begin?", "Where is the prison?", "Which group claimed the attack?",
         "How much did the new bridge cost?", "How long is the tunnel?", "What is the name of the new ferry?",
         "How old is the mayor?", "What did the council approve on Tuesday?",
+        "According to recent reports, how many people died?", "Who broke the news about the merger?",
+        "What did Sky News on Monday report?", "How close is the storm to the coast?", "About how many people died?",
+        "Which nation has become the latest to ban the practice?", "What is the latest phishing scam on social media?",
     ],
     "explanatory": [
         "Why did Islamic State attack the prison?", "How did the prisoners escape?", "What happened at the prison?",
         "Summarize the news about the prison attack", "Describe the storm's damage in the valley",
         "Explain the new parking rules", "Tell me about the council vote", "Why was the bridge closed?",
         "What caused the blackout?", "What is the reason for the fare increase?", "And why did they leave?",
-        "Give me an overview of the election",
+        "Give me an overview of the election", "How come the bridge closed?", "Please summarize the storm damage",
+        "Could you explain the new rules?", "So why did they leave?", "What was behind the blackout?",
     ],
     "latest": [
         "What is the latest news?", "What's new?", "What is the latest on the prison attack?",
         "Any news about the bridge?", "What are the most recent stories about the election?",
-        "Latest news on the storm", "What's new with the city budget?",
+        "Latest news on the storm", "What's new with the city budget?", "What’s new?", "What's the latest on Gaza?",
     ],
 }
 
@@ -38,6 +42,7 @@ def test_question_kind_on_a_written_set(kind, question):
 def test_topic_drops_the_words_that_ask_for_the_kind():
     assert topic("Summarize the news about the prison attack") == "prison attack"
     assert topic("Any news about the bridge?") == "bridge"
+    assert topic("What’s new?") == "" and topic("What is the latest on New York?") == "New York"
 
 
 BRIDGE = [

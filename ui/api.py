@@ -98,10 +98,12 @@ class Gate:
 
 def create_api(services: Services) -> FastAPI:
     """The FastAPI app with every route; the chat UI is mounted on it by `ui.chat.serve`."""
-    app = FastAPI(title="newsqa", version="0.1.0", description="Question answering over news articles, with citations.")
+    app = FastAPI(title="newsqa", version=_version(), description="Question answering over news articles, with citations.",
+                  docs_url=None, redoc_url=None)
     gate = app.state.gate = Gate(services.settings.max_pending)
     _install_error_handlers(app)
     _install_size_limit(app)
+    _install_docs(app)
 
     @app.get("/healthz", tags=["service"])
     def healthz():
@@ -131,7 +133,12 @@ def create_api(services: Services) -> FastAPI:
             return _sse(_chat_chunks(services, gate.acquire(), question, history), done=True)
         with gate.enter():
             answer = _guard(services.qa.ask, question, history=history)
-        return _completion(answer)
+        return _completion(answer, _usage(services, request.messages, _content(answer)))
+
+    @app.get("/v1/models", tags=["questions"])
+    def models():
+        """OpenAI-compatible: the one model this server answers as."""
+        return {"object": "list", "data": [{"id": "newsqa", "object": "model", "created": 0, "owned_by": "newsqa"}]}
 
     @app.get("/v1/articles", tags=["articles"])
     def list_articles(limit: int = 50, offset: int = 0):
@@ -165,11 +172,9 @@ def create_api(services: Services) -> FastAPI:
 
     @app.post("/v1/feeds", tags=["feeds"])
     def follow_feed(body: FeedRequest, request: Request):
-        """Follow a feed and refresh it now."""
+        """Follow a feed and refresh it now (a new feed whose first fetch fails is not kept: 400)."""
         _require_token(services, request)
-        _guard(services.feeds.add, body.url)
-        [state] = _guard(services.feeds.refresh, body.url)
-        return _feed_json(state)
+        return _feed_json(_guard(services.feeds.follow, body.url))
 
     return app
 
@@ -261,17 +266,57 @@ def _message_text(message: ChatMessage) -> str:
     return message.content or ""
 
 
-def _completion(answer: Answer) -> dict:
+def _completion(answer: Answer, usage: dict) -> dict:
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": "newsqa",
         "choices": [{"index": 0, "message": {"role": "assistant", "content": _content(answer)}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-        "citations": [c["url"] or c["article_id"] for c in answer.as_dict()["citations"]],
+        "usage": usage,
+        "citations": [c.url or c.article_id for c in answer.citations],  # OpenAI-style: links (ids without one)
+        "sources": _sources(answer),
         "newsqa": _answer_json(answer),
     }
+
+
+def _sources(answer: Answer) -> list[dict]:
+    """The answer's sources for an OpenAI client: one per article, with what a person needs to follow it."""
+    return [{"article_id": c.article_id, "title": c.title, "url": c.url, "published": c.published} for c in answer.citations]
+
+
+def _usage(services: Services, messages: list[ChatMessage], content: str) -> dict:
+    """Token counts, by the embedder's word-piece tokenizer (newsqa's answer is not the LLM's output)."""
+    prompt = sum(services.embeddings.count_tokens([_message_text(m)])[0] for m in messages if _message_text(m))
+    completion = services.embeddings.count_tokens([content])[0] if content else 0
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("newsqa")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _install_docs(app: FastAPI) -> None:
+    """The OpenAPI page with Swagger UI served from the package, not a CDN: it works offline."""
+    from importlib.resources import files
+
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+
+    # swagger-ui-py bundles Swagger UI 5, which renders the OpenAPI 3.1 schema FastAPI serves.
+    app.mount("/docs-assets", StaticFiles(directory=str(files("swagger_ui") / "static")), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="newsqa API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
 
 
 def _content(answer: Answer) -> str:
@@ -305,7 +350,7 @@ def _chat_chunks(services: Services, release, question: str, history: list[str])
                 for piece in re.findall(r"\S+\s*|\s+", _content(event)):
                     yield "", chunk({"content": piece})
                 yield "", chunk({}, "stop", citations=[c.url or c.article_id for c in event.citations],
-                                newsqa=_answer_json(event))
+                                sources=_sources(event), newsqa=_answer_json(event))
     finally:
         release()
 

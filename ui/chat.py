@@ -10,14 +10,14 @@ import gradio as gr
 from ingest import SUPPORTED_SUFFIXES, NewsQAError, Skipped
 from rag import Answer
 
-from .format import answer_markdown, escape_markdown, progress_text, store_markdown
+from .format import answer_markdown, escape_markdown, literal, progress_text, store_markdown
 from .uploads import MAX_UPLOAD_BYTES, UploadError, articles_from_upload
 from .wiring import Services
 
-__all__ = ["chat_replies", "create_app", "follow_feed", "ingest_uploads", "refresh_feeds_every", "serve"]
+__all__ = ["chat_replies", "create_app", "follow_feed", "ingest_uploads", "refresh_feeds_every", "serve", "unfollow_feed"]
 
 log = logging.getLogger("newsqa.ui")
-EXAMPLES = ["How many prisoners were recaptured?", "Who is the spokesperson for the Syrian Democratic Forces?"]
+EXAMPLES = ["How many prisoners were recaptured?", "Why did Islamic State attack the prison?", "What's new?"]
 
 
 def chat_replies(services: Services, message: str, history: list) -> Iterator[str]:
@@ -89,12 +89,24 @@ def follow_feed(services: Services, url: str) -> str:
     if not url:
         return "Paste the address of an RSS or Atom feed first."
     try:
-        services.feeds.add(url)
-        [state] = services.feeds.refresh(url)
+        state = services.feeds.follow(url)
+    except NewsQAError as exc:
+        return f"⚠️ {literal(str(exc))}"
+    errors = f" ({len(state.errors)} errors: {literal(state.errors[0][:160])})" if state.errors else ""
+    name = escape_markdown(state.title) if state.title else literal(state.url)
+    return f"{name}: {state.added} new, {state.updated} updated{errors}."
+
+
+def unfollow_feed(services: Services, url: str) -> str:
+    """Stop following a feed; its articles stay."""
+    url = (url or "").strip()
+    if not url:
+        return "Paste the address of the feed to stop following."
+    try:
+        removed = services.feeds.remove(url)
     except NewsQAError as exc:
         return f"⚠️ {escape_markdown(str(exc))}"
-    errors = f" ({len(state.errors)} errors: {escape_markdown(state.errors[0][:160])})" if state.errors else ""
-    return f"{escape_markdown(state.title or state.url)}: {state.added} new, {state.updated} updated{errors}."
+    return f"No longer following {literal(url)}; its articles stay." if removed else f"Not following {literal(url)}."
 
 
 def create_app(services: Services, uploads: bool = True) -> gr.Blocks:
@@ -105,6 +117,9 @@ def create_app(services: Services, uploads: bool = True) -> gr.Blocks:
 
     def follow(url, progress=gr.Progress()):
         return follow_feed(services, url), _store_panel(services)
+
+    def unfollow(url):
+        return unfollow_feed(services, url), _store_panel(services)
 
     def upload(files, progress=gr.Progress()):
         paths = [f if isinstance(f, str) else f.name for f in files or []]
@@ -135,7 +150,10 @@ def create_app(services: Services, uploads: bool = True) -> gr.Blocks:
                     gr.Markdown("### Follow a feed")
                     feed_url = gr.Textbox(placeholder="https://example.com/rss.xml", show_label=False, elem_id="feed-url")
                     feed_status = gr.Markdown(elem_id="feed-status")
-                    gr.Button("Follow", elem_id="follow").click(follow, inputs=feed_url, outputs=[feed_status, panel])
+                    with gr.Row():
+                        gr.Button("Follow", elem_id="follow").click(follow, inputs=feed_url, outputs=[feed_status, panel])
+                        gr.Button("Stop following", elem_id="unfollow").click(unfollow, inputs=feed_url,
+                                                                              outputs=[feed_status, panel])
     return app
 
 

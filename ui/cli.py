@@ -39,6 +39,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group)
+@click.version_option(package_name="newsqa", prog_name="newsqa")
 @click.option("--home", type=click.Path(path_type=Path), help="State directory [NEWSQA_HOME, default ./.newsqa].")
 @click.option("--chroma-url", help="Use a `chroma run` server instead of the local store [NEWSQA_CHROMA_URL].")
 @click.option("--chunk-tokens", type=int, help="Chunk size in word pieces [NEWSQA_CHUNK_TOKENS, default 200].")
@@ -231,10 +232,12 @@ def feeds():
 @click.pass_obj
 def feeds_add(services: Services, url, refresh):
     """Follow the feed at URL."""
-    state = services.feeds.add(url)
-    click.echo(f"following {state.url}")
     if refresh:
-        _print_feed_states(services.feeds.refresh(state.url))
+        state = services.feeds.follow(url)
+        click.echo(f"following {state.url}")
+        _print_feed_states([state])
+    else:
+        click.echo(f"following {services.feeds.add(url).url}")
 
 
 @feeds.command("list")

@@ -5,7 +5,7 @@ import re
 
 from rag import Answer, Progress
 
-__all__ = ["answer_markdown", "answer_text", "escape_markdown", "marked", "progress_text", "sources_text", "store_markdown"]
+__all__ = ["answer_markdown", "answer_text", "escape_markdown", "literal", "marked", "progress_text", "sources_text", "store_markdown"]
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
@@ -17,6 +17,16 @@ def escape_markdown(text: str) -> str:
     '&lt;script&gt;x&lt;/script&gt; \\\\[click\\\\]\\\\(http://evil\\\\)'
     """
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def literal(text: str) -> str:
+    """Text shown verbatim in Markdown as inline code: addresses and error messages keep their dots and
+    slashes (no escape backslashes on screen) and never become links.
+
+    >>> literal("HTTP 500 from https://example.com/rss.xml")
+    '`HTTP 500 from https://example.com/rss.xml`'
+    """
+    return "`" + text.replace("`", "'") + "`"  # a code span shows its text as is: entities are not decoded
 
 
 def progress_text(progress: Progress) -> str:
@@ -98,9 +108,9 @@ def store_markdown(articles: int, chunks: int, recent: list, feeds: list = ()) -
     if feeds:
         lines += ["", "**Feeds**", ""]
         for feed in feeds:
-            errors = f", {len(feed.errors)} errors: {escape_markdown(feed.errors[0][:120])}" if feed.errors else ""
-            lines.append(f"- {escape_markdown(feed.title or feed.url)}: {escape_markdown(feed.status)}, "
-                         f"last refresh {escape_markdown(feed.last_refresh or 'never')}, "
+            errors = f", {len(feed.errors)} errors: {literal(feed.errors[0][:120])}" if feed.errors else ""
+            lines.append(f"- {escape_markdown(feed.title) if feed.title else literal(feed.url)}: {feed.status}, "
+                         f"last refresh {literal(feed.last_refresh or 'never')}, "
                          f"{feed.added} new, {feed.updated} updated{errors}")
     return "\n".join(lines)
 

@@ -6,12 +6,30 @@ Everything is inline (no scripts or styles from the network), so the file opens 
 import html
 from collections.abc import Sequence
 
-__all__ = ["metrics_table", "render_report"]
+__all__ = ["METRIC_HELP", "denominators", "metrics_table", "render_report"]
 
 PERCENT_METRICS = (
     "em", "f1", "contains", "numeric_match", "abstention_accuracy", "false_abstention_rate",
     "citation_precision", "recall_at_k", "mrr", "mc_accuracy",
 )
+# What each metric measures, and over which questions (its denominator).
+METRIC_HELP = {
+    "em": ("answer equals an accepted answer (SQuAD normalisation; an abstention scores 0)", "answerable questions"),
+    "f1": ("word overlap (F1) of the answer with the best accepted answer", "answerable questions"),
+    "contains": ("an accepted answer occurs in the answer", "answerable questions"),
+    "numeric_match": ("the answer gives the accepted answer's number", "answerable questions whose accepted answer is a number"),
+    "abstention_accuracy": ('said "The articles do not say."', "unanswerable questions"),
+    "false_abstention_rate": ("abstained although the question is answerable (lower is better)", "answerable questions"),
+    "citation_precision": ("the first cited passage holds an accepted answer", "answerable questions answered right with a citation"),
+    "recall_at_k": ("an accepted answer occurs in one of the k retrieved passages", "answerable questions"),
+    "mrr": ("1 / rank of the first retrieved passage holding an accepted answer", "answerable questions"),
+    "mc_accuracy": ("the chosen option is the right one", "questions with choices"),
+    "latency_p50_s": ("median seconds per answer (lower is better)", "all questions"),
+    "latency_p95_s": ("95th percentile seconds per answer (lower is better)", "all questions"),
+}
+# The per-question field whose present values make each metric's denominator.
+_DENOMINATOR_FIELD = {"em": "em", "f1": "f1", "contains": "contains", "numeric_match": "numeric_match",
+                      "citation_precision": "citation_ok", "recall_at_k": "recall", "mrr": "rr", "mc_accuracy": "mc_correct"}
 # Our metric -> the anchors.json key it compares with.
 ANCHOR_KEYS = {"em": "em", "f1": "f1", "contains": "contains", "contains_in": "contains_in", "mc_accuracy": "mc"}
 
@@ -27,7 +45,22 @@ def metrics_table(summary: dict) -> str:
     for metric in summary["metrics"]:
         cells = "".join(_cell(c[1].get(metric)).rjust(width) for c in columns)
         lines.append(metric.ljust(24) + cells)
+    lines.append("")
+    counts = denominators(summary)
+    for metric in summary["metrics"]:
+        what, over = METRIC_HELP.get(metric, ("", ""))
+        lines.append(f"{metric}: {what}; over {over} (n={counts.get(metric, '?')} of all)")
     return "\n".join(lines)
+
+
+def denominators(summary: dict) -> dict[str, int]:
+    """How many questions of the whole set each metric is computed over."""
+    rows = summary.get("per_question", [])
+    counts = {m: sum(r.get(f) is not None for r in rows) for m, f in _DENOMINATOR_FIELD.items()}
+    counts["abstention_accuracy"] = summary.get("n_unanswerable", 0)
+    counts["false_abstention_rate"] = summary.get("n_answerable", 0)
+    counts["latency_p50_s"] = counts["latency_p95_s"] = summary.get("n", 0)
+    return counts
 
 
 def _cell(value) -> str:
@@ -70,11 +103,14 @@ def _metrics_html(summary: dict) -> str:
     for name, groups in summary.get("by", {}).items():
         columns += [(f"{name}={value}", group["metrics"], group["n"]) for value, group in groups.items()]
     head = "".join(f"<th>{_e(c[0])} (n={c[2]})</th>" for c in columns)
+    counts = denominators(summary)
     rows = "".join(
-        f"<tr><td>{_e(m)}</td>" + "".join(f"<td class=num>{_cell(c[1].get(m))}</td>" for c in columns) + "</tr>"
+        f"<tr><td>{_e(m)}</td>" + "".join(f"<td class=num>{_cell(c[1].get(m))}</td>" for c in columns)
+        + f"<td class=small>{_e(METRIC_HELP.get(m, ('', ''))[0])}</td>"
+        + f"<td class=small>{_e(METRIC_HELP.get(m, ('', ''))[1])} ({counts.get(m, '?')})</td></tr>"
         for m in summary["metrics"]
     )
-    return f"<table class=metrics><tr><th>metric</th>{head}</tr>{rows}</table>"
+    return f"<table class=metrics><tr><th>metric</th>{head}<th>what it measures</th><th>over (n, all)</th></tr>{rows}</table>"
 
 
 def _anchor_table(ours: dict, anchors: dict) -> str:
