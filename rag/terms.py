@@ -12,6 +12,8 @@ from .text import STOPWORDS, content_words, stem
 __all__ = ["KeyTerms", "addresses", "key_terms", "speaks_to"]
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# A one-word name that is a people's adjective ("European", "Syrian", "Chinese") describes, it does not name.
+_DEMONYM_WORD = re.compile(r"(?:ean|ian|ican|ese|ish)$")
 _WORD = re.compile(r"[\w'’.-]+")
 # Capitalised words that say nothing about the subject: question words, pronouns, calendar words.
 _PLAIN = STOPWORDS | {
@@ -35,13 +37,17 @@ def key_terms(question: str) -> KeyTerms:
     KeyTerms(years=('2030',), names=(('nobel', 'peac', 'priz'),))
     >>> key_terms("Which prison did the Islamic State gunmen attack in the US on Thursday?").names
     (('islamic', 'stat'),)
+    >>> key_terms("Which country are several European nations urging their citizens to leave?").names
+    ()
+    >>> key_terms("Which New York-area airport was shut?").names
+    (('new', 'york'),)
     """
     names, run = [], []
     letters = [c for c in question if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):  # SHOUTED: capitals say nothing
         return KeyTerms(tuple(dict.fromkeys(_YEAR.findall(question))), ())
     for index, match in enumerate(_WORD.finditer(question)):
-        word = match.group(0).strip(".'’-")
+        word = re.sub(r"-[a-z].*$", "", match.group(0).strip(".'’-"))  # "York-area", "Kurdish-led": the name part
         if index > 0 and word[:1].isupper() and word.lower() not in _PLAIN:
             if len(_plain(word)) > 2:  # "US", "UK": too short and too variously written to require
                 run.append(_plain(word))
@@ -51,6 +57,7 @@ def key_terms(question: str) -> KeyTerms:
             run = []
     if run:
         names.append(tuple(run))
+    names = [n for n in names if len(n) > 1 or not _DEMONYM_WORD.search(n[0])]  # "European nations": a description
     return KeyTerms(tuple(dict.fromkeys(_YEAR.findall(question))), tuple(dict.fromkeys(names)))
 
 
@@ -92,7 +99,7 @@ def addresses(terms: KeyTerms, hit: Hit) -> bool:
     year = (hit.published or "")[:4]
     if any(y not in said and y != year for y in terms.years):
         return False
-    capitalised = {_plain(w) for w in written if w[:1].isupper()}
+    capitalised = {_plain(part) for w in written for part in {w, *w.split("-")} if part[:1].isupper()}
     named = sum(_named(name[-1], capitalised) for name in terms.names)
     return 2 * named >= len(terms.names)
 
