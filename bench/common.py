@@ -3,9 +3,10 @@
 import os
 import platform
 import resource
-import statistics
 import time
 from pathlib import Path
+
+from rag.metrics import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 RTQA = ROOT.parent / "shared" / "bench" / "rtqa-dev"
@@ -35,12 +36,12 @@ def runs(function, n: int = 3, warmup: int = 1) -> list[float]:
 
 
 def p(values, q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+    """The q-th percentile, as `newsqa eval` computes it (one percentile function for the project)."""
+    return percentile(list(values), q)
 
 
 def median(values) -> float:
-    return statistics.median(values)
+    return percentile(list(values), 50)
 
 
 def peak_rss_mb() -> float:

@@ -20,17 +20,12 @@ from .clean import clean_text, html_to_parts
 from .errors import LoadError, NewsQAError, StoreError
 from .pipeline import Ingestor
 from .types import Article
-from .web import FetchError, Fetcher, canonical_url
+from .web import FetchError, Fetcher, canonical_url, url_id
 
 __all__ = ["FeedReader", "FeedState", "article_from_url", "url_id"]
 
 log = logging.getLogger("newsqa.feeds")
 MAX_ERRORS_KEPT = 20
-
-
-def url_id(url: str) -> str:
-    """An article id from its canonical URL (the same id a JSONL record with only a url gets)."""
-    return hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
 def article_from_url(fetcher: Fetcher, url: str, entry: dict | None = None) -> Article:

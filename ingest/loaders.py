@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from .clean import clean_text, html_to_parts, normalise_date
 from .errors import LoadError
 from .types import Article, Skipped
+from .web import url_id
 
 __all__ = ["MAX_FILE_BYTES", "META_SUFFIX", "SUPPORTED_SUFFIXES", "iter_articles", "load_file", "parse_record"]
 
@@ -181,7 +182,7 @@ def parse_record(record: object) -> Article:
         if record.get(key) is not None and not isinstance(record[key], (str, int)):
             raise LoadError(f"{key!r} must be a string, got {type(record[key]).__name__}")
     url = record.get("url") or None
-    article_id = str(record.get("id") or "").strip() or _derived_id(url or text)
+    article_id = str(record.get("id") or "").strip() or (url_id(url) if isinstance(url, str) and url.strip() else _derived_id(text))
     text = clean_text(text)
     title = clean_text(str(record.get("title") or "")) or _split_title(text)[0]
     source = urlsplit(url).hostname if url else None

@@ -2,6 +2,7 @@
 connection made to the address that was checked (no DNS rebinding), size caps, timeouts, a per-host
 pace that never holds up other hosts, redirects re-checked at every hop, conditional GET."""
 
+import hashlib
 import ipaddress
 import socket
 import threading
@@ -13,7 +14,7 @@ import httpx
 
 from .errors import NewsQAError
 
-__all__ = ["FetchError", "Fetcher", "Response", "canonical_url"]
+__all__ = ["FetchError", "Fetcher", "Response", "canonical_url", "url_id"]
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
@@ -47,6 +48,16 @@ def canonical_url(url: str) -> str:
     path = parts.path.rstrip("/") or "/"
     netloc = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
     return urlunsplit((parts.scheme.lower(), netloc.lower(), path, query, ""))
+
+
+def url_id(url: str) -> str:
+    """The id of an article known by its URL: a hash of the canonical URL, so a feed item, a fetched page
+    and a JSONL record with only a `url` get the same id for the same story.
+
+    >>> url_id("https://News.example.com/a/?utm_source=x") == url_id("https://news.example.com/a")
+    True
+    """
+    return hashlib.sha256(canonical_url(url).encode()).hexdigest()[:16]
 
 
 class Fetcher:

@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.errors import LoadError
+
 from .metrics import contains, exact_match, f1, first_rank, numeric_match, percentile
 from .qa import QA
 
@@ -47,8 +49,11 @@ def read_questions(path: Path) -> tuple[list[EvalQuestion], list[str]]:
     questions, errors, seen = [], [], set()
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read question set {path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"cannot read question set {path}: not UTF-8 text (bad byte at offset {exc.start}); "
+                        "re-save it as UTF-8") from None
+    except OSError as exc:
+        raise LoadError(f"cannot read question set {path}: {exc.strerror or exc}") from None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue

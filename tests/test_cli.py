@@ -139,3 +139,11 @@ def test_version_is_printed():
 
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("newsqa, version ")
+
+
+def test_a_question_file_that_is_not_utf8_is_a_clear_error(run, tmp_path):
+    path = tmp_path / "questions.jsonl"
+    path.write_bytes(b'{"id": "q1", "question": "Caf\xe9?", "answers": ["x"]}\n')
+    result, _ = run("eval", str(path))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "not UTF-8 text (bad byte at offset 29); re-save it as UTF-8" in result.output

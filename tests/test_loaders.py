@@ -198,3 +198,10 @@ def test_gzipped_jsonl_is_read_line_by_line(tmp_path):
     (tmp_path / "fake.jsonl.gz").write_bytes(b"not gzip at all")
     [skip] = list(iter_articles([tmp_path / "fake.jsonl.gz"]))
     assert "cannot read gzip file" in skip.reason
+
+
+def test_a_record_known_only_by_its_url_gets_the_id_a_feed_would_give_it():
+    from ingest.web import url_id
+
+    article = parse_record({"url": "https://News.example.com/story/?utm_source=rss", "text": "The storm hit."})
+    assert article.id == url_id("https://news.example.com/story")
