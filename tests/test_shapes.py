@@ -12,7 +12,7 @@ KINDS = {
     "factoid": [
         "How many prisoners were recaptured?", "Who is the spokesperson for the Syrian Democratic Forces?",
         "When did the attack begin?", "Where is the prison?", "Which group claimed the attack?",
-        "How much did the new bridge cost?", "How long is the tunnel?", "What is the name of the new ferry?",
+        "How much did the new bridge cost?", "How long is the tunnel?", "What is the new ferry called?",
         "How old is the mayor?", "What did the council approve on Tuesday?",
         "According to recent reports, how many people died?", "Who broke the news about the merger?",
         "What did Sky News on Monday report?", "How close is the storm to the coast?", "About how many people died?",
