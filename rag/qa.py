@@ -181,7 +181,8 @@ class QA:
     def _written(self, question: str, hits: Sequence[Hit], started: float, retrieved_at: float, context) -> Answer | None:
         """The capable model's answer, only its sentences whose claims their cited passage holds; None when
         none survive (the extractive answer is given instead)."""
-        passages = [h for h in hits if addresses(key_terms(context["question"]), h)]
+        terms = key_terms(context["question"])
+        passages = [h for h in hits if addresses(terms, h)]
         if not passages:  # nothing about what was asked: the extractive path abstains, no LLM call
             return None
         reply = self.llm.generate(writer_prompt(question, passages), max_tokens=MAX_WRITTEN_TOKENS)
@@ -210,14 +211,13 @@ class QA:
         return Answer(text=text, abstained=False, citations=citations, timings=timings, **context)
 
     def _latest_hits(self, as_of: date) -> list[Hit]:
-        """The first passage of each of the newest articles in the store (by published date, none after `as_of`)."""
-        store = self.retriever.store
+        """The first passage of each of the newest articles in the store (by published date, none after `as_of`);
+        their text is read once, by `_newest`."""
         day = as_of.isoformat()
-        stored = sorted((a for a in store.articles() if a.published and a.chunk_ids and a.published[:10] <= day),
+        articles = self.retriever.store.articles()
+        stored = sorted((a for a in articles if a.published and a.chunk_ids and a.published[:10] <= day),
                         key=lambda a: a.published, reverse=True)[:3]
-        texts = store.chunk_texts([a.chunk_ids[0] for a in stored])
-        return [Hit(a.chunk_ids[0], a.id, texts.get(a.chunk_ids[0], ""), 1.0, 0, a.title, a.url, a.source, a.published)
-                for a in stored]
+        return [Hit(a.chunk_ids[0], a.id, "", 1.0, 0, a.title, a.url, a.source, a.published) for a in stored]
 
     def _newest(self, hits: Sequence[Hit], timings, question: str, query: str, retrieved=()) -> Answer:
         """The newest articles: headline, date and first sentence, each cited."""

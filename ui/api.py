@@ -287,7 +287,8 @@ def _sources(answer: Answer) -> list[dict]:
 
 def _usage(services: Services, messages: list[ChatMessage], content: str) -> dict:
     """Token counts, by the embedder's word-piece tokenizer (newsqa's answer is not the LLM's output)."""
-    prompt = sum(services.embeddings.count_tokens([_message_text(m)])[0] for m in messages if _message_text(m))
+    texts = [t for t in map(_message_text, messages) if t]
+    prompt = sum(services.embeddings.count_tokens(texts)) if texts else 0
     completion = services.embeddings.count_tokens([content])[0] if content else 0
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
