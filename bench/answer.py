@@ -30,7 +30,7 @@ def latency(services: Services, questions: list[str]) -> tuple[list[float], list
     totals, searched = [], []
     for question in questions:
         started = time.perf_counter()
-        for event in services.qa.stream(question):
+        for event in services.qa.steps(question):
             if isinstance(event, Progress) and event.stage == "checking":
                 searched.append(time.perf_counter() - started)
         totals.append(time.perf_counter() - started)

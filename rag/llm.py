@@ -1,19 +1,26 @@
-"""LLM backends behind one interface (a LangChain Runnable that takes a prompt string)."""
+"""LLM backends: the embedded GGUF as a LangChain `LLM` over llama-cpp-python, an OpenAI-compatible server as
+`ChatOpenAI`, or any LangChain LLM or chat model passed in; `GenerationLLM` gives them one text-in, text-out view."""
 
 import contextlib
 import ctypes
 import functools
 import threading
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, BaseLanguageModel
+from langchain_core.language_models.llms import LLM
+from langchain_core.outputs import GenerationChunk
+from pydantic import ConfigDict, Field
 
 from ingest.config import Settings
 from ingest.errors import ModelError
 
 from .native import load_cpu_backend
 
-__all__ = ["GenerationLLM", "build_llm", "embedded_model_path", "silence_llama_cpp"]
+__all__ = ["GenerationLLM", "LlamaCppLLM", "as_generation_llm", "build_llm", "embedded_model_path", "silence_llama_cpp"]
 
 MAX_ANSWER_TOKENS = 48
 
@@ -37,10 +44,55 @@ def embedded_model_path(models_dir: Path) -> Path:
     return Path(path)
 
 
-class GenerationLLM:
-    """A text-in, text-out view of any LangChain LLM or chat model, serialised by a lock.
+class LlamaCppLLM(LLM):
+    """A GGUF model run by llama-cpp-python in this process, as a LangChain completion `LLM` (greedy decoding).
 
-    llama.cpp contexts are not thread-safe, so one generation runs at a time per model.
+    Called directly rather than through langchain-community's `LlamaCpp`, which is deprecated. Streaming
+    reports each piece to the callbacks; the model keeps the longest common prompt prefix cached between calls.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    model_path: str
+    client: Any = Field(default=None, exclude=True)  # the llama_cpp.Llama, loaded once
+    n_ctx: int = 2048
+    n_threads: int = 1
+    max_tokens: int = MAX_ANSWER_TOKENS
+
+    def model_post_init(self, context: Any) -> None:
+        if self.client is None:
+            import llama_cpp
+
+            self.client = llama_cpp.Llama(model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads,
+                                          n_batch=512, seed=0, verbose=False)
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp-python"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_path": self.model_path, "n_ctx": self.n_ctx, "max_tokens": self.max_tokens}
+
+    def _call(self, prompt: str, stop: list[str] | None = None, run_manager: CallbackManagerForLLMRun | None = None,
+              **kwargs: Any) -> str:
+        return "".join(chunk.text for chunk in self._stream(prompt, stop, run_manager, **kwargs))
+
+    def _stream(self, prompt: str, stop: list[str] | None = None, run_manager: CallbackManagerForLLMRun | None = None,
+                **kwargs: Any) -> Iterator[GenerationChunk]:
+        pieces = self.client(prompt=prompt, stop=stop or [], max_tokens=kwargs.get("max_tokens") or self.max_tokens,
+                             temperature=0.0, top_k=1, top_p=1.0, repeat_penalty=1.0, stream=True)
+        for part in pieces:
+            chunk = GenerationChunk(text=part["choices"][0]["text"])
+            if run_manager:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+
+
+class GenerationLLM:
+    """A text-in, text-out view of any LangChain LLM or chat model (not itself a Runnable: `runnable` is).
+
+    A local model's generations are serialised by a lock (llama.cpp contexts are not thread-safe).
     """
 
     def __init__(self, runnable, name: str = "llm", writes: bool = False):
@@ -67,6 +119,16 @@ class GenerationLLM:
                 raise ModelError(f"the {self.name} LLM failed: {exc}") from exc
 
 
+def as_generation_llm(llm: "GenerationLLM | BaseLanguageModel") -> GenerationLLM:
+    """Any LangChain LLM or chat model as a `GenerationLLM`; a chat model is taken to follow instructions, so it
+    writes whole cited answers (rag/writer.py), a completion LLM only drafts spans."""
+    if isinstance(llm, GenerationLLM):
+        return llm
+    if not isinstance(llm, BaseLanguageModel):
+        raise TypeError(f"expected a LangChain LLM or chat model, got {type(llm).__name__}")
+    return GenerationLLM(llm, name=llm.get_name(), writes=isinstance(llm, BaseChatModel))
+
+
 def build_llm(settings: Settings) -> GenerationLLM:
     """The LLM the settings ask for: the embedded GGUF, or an OpenAI-compatible server."""
     if settings.llm == "openai":
@@ -74,19 +136,12 @@ def build_llm(settings: Settings) -> GenerationLLM:
     return GenerationLLM(_embedded(settings), name="embedded")
 
 
-def _embedded(settings: Settings):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # langchain-community's sunset notice
-        from langchain_community.llms import LlamaCpp
+def _embedded(settings: Settings) -> LlamaCppLLM:
     silence_llama_cpp()
     load_cpu_backend(settings.llama_cpu)
     path = embedded_model_path(settings.models_dir)
     try:
-        return LlamaCpp(
-            model_path=str(path), n_ctx=settings.llm_ctx, n_threads=settings.threads, n_batch=512,
-            max_tokens=MAX_ANSWER_TOKENS, temperature=0.0, top_k=1, top_p=1.0, repeat_penalty=1.0,
-            seed=0, streaming=True, verbose=False,
-        )
+        return LlamaCppLLM(model_path=str(path), n_ctx=settings.llm_ctx, n_threads=settings.threads)
     except Exception as exc:
         raise ModelError(f"could not load the embedded LLM from {path}: {exc}") from exc
 

@@ -1,9 +1,18 @@
-"""The question-answering API: retrieve, draft with the LLM, verify against the passages, cite."""
+"""The question-answering API: retrieve, draft with the LLM, verify against the passages, cite.
+
+`QA` is a LangChain Runnable: `invoke` / `batch` / `ainvoke` / `astream` take a question string or
+`{"question", "history", "choices", "k", "as_of"}` and return an `Answer`; callbacks see the retrieval and
+the LLM call as child runs, and the progress ("searching", "checking N passages") as custom events.
+"""
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
+
+from langchain_core.callbacks.manager import dispatch_custom_event
+from langchain_core.messages import BaseMessage, HumanMessage
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from ingest.clean import clean_text
 from ingest.config import Settings
@@ -14,7 +23,7 @@ from .answers import Scored, answerable_by, candidate_pool, candidate_rows
 from .candidates import Candidate, candidate_key, counts_what_is_asked, display_text
 from .choices import choice_rows, holding_sentence
 from .evidence import Evidence, select_evidence, supporting
-from .llm import GenerationLLM, build_llm
+from .llm import GenerationLLM, as_generation_llm, build_llm
 from .metrics import contains
 from .models import Models
 from .prompt import answer_prompt
@@ -48,15 +57,34 @@ def check_question(question: object, max_chars: int = 2000) -> str:
     return cleaned
 
 
-class QA:
-    """Answers questions from the articles: `QA(retriever, llm, models).ask("How many ...?") -> Answer`."""
+QAInput = str | Mapping[str, object]
+_INPUT_KEYS = ("question", "history", "choices", "k", "as_of")
 
-    def __init__(self, retriever: Retriever, llm: GenerationLLM, models: Models | None = None, *,
-                 max_question_chars: int = 2000):
+
+class QA(Runnable[QAInput, Answer]):
+    """Answers questions from the articles: `QA(retriever, llm, models).ask("How many ...?") -> Answer`,
+    or as a Runnable, `qa.invoke("How many ...?")`."""
+
+    name = "newsqa"
+
+    def __init__(self, retriever: Retriever, llm, models: Models | None = None, *, max_question_chars: int = 2000):
+        """`llm`: a `GenerationLLM`, or any LangChain LLM or chat model (a chat model writes the answers)."""
         self.retriever = retriever
-        self.llm = llm
+        self.llm: GenerationLLM = as_generation_llm(llm)
         self.models = models or Models.load()
         self.max_question_chars = max_question_chars
+        self._retrieve = RunnableLambda(self._ranked_hits, name="retrieve")  # a child run in traces
+
+    def invoke(self, input: QAInput, config: RunnableConfig | None = None, **kwargs) -> Answer:
+        """The verified, cited answer to a question string or `{"question", "history", "choices", ...}`."""
+        return self._call_with_config(self._answer_request, input, config, run_type="chain", **kwargs)
+
+    def _answer_request(self, input: QAInput, **kwargs) -> Answer:
+        for event in self.steps(**_request(input, kwargs)):
+            if isinstance(event, Answer):
+                return event
+            dispatch_custom_event("newsqa_progress", event.as_dict())
+        raise AssertionError("steps() always ends with an Answer")
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, store=None, embeddings=None, llm=None) -> "QA":
@@ -81,15 +109,13 @@ class QA:
     def ask(self, question: str, *, history: Sequence[str] = (), choices: Sequence[str] | None = None,
             k: int | None = None, as_of: date | None = None) -> Answer:
         """The verified, cited answer to one question (`as_of`: the day it is asked, default today)."""
-        for event in self.stream(question, history=history, choices=choices, k=k, as_of=as_of):
-            if isinstance(event, Answer):
-                return event
-        raise AssertionError("stream() always ends with an Answer")
+        return self.invoke({"question": question, "history": history, "choices": choices, "k": k, "as_of": as_of})
 
-    def stream(self, question: str, *, history: Sequence[str] = (), choices: Sequence[str] | None = None,
-               k: int | None = None, as_of: date | None = None) -> Iterator[Progress | Answer]:
+    def steps(self, question: str, *, history: Sequence[str] = (), choices: Sequence[str] | None = None,
+              k: int | None = None, as_of: date | None = None) -> Iterator[Progress | Answer]:
         """What it is doing (`Progress`: searching, then checking N passages), then the verified `Answer`.
-        The model's draft is never streamed: it is unchecked text, and often wrong."""
+        The model's draft is never streamed: it is unchecked text, and often wrong. (The Runnable's
+        `stream` yields the `Answer` alone, so that QA composes with whatever follows it in a chain.)"""
         question = check_question(question, self.max_question_chars)
         if choices is not None and (len(choices) < 2 or not all(isinstance(c, str) and c.strip() for c in choices)):
             raise QuestionError("choices must be at least two non-empty strings")
@@ -103,9 +129,7 @@ class QA:
         if kind == "latest" and not topic(query):
             yield self._newest(self._latest_hits(as_of), _timings(started, time.perf_counter()), question, query)
             return
-        vector = self.retriever.embeddings.embed_query(search)  # once: for retrieval and for the evidence
-        ranked = self.retriever.ranked(search, vector, as_of)
-        hits = self.retriever.top(ranked, k)
+        vector, ranked, hits = self._retrieve.invoke({"query": search, "as_of": as_of, "k": k})
         retrieved_at = time.perf_counter()
         context = {"question": question, "query": query if query != question else None,
                    "retrieved": tuple(h.chunk_id for h in hits), "kind": kind}
@@ -125,6 +149,12 @@ class QA:
             evidence = self.evidence(query, hits, vector)
             draft = self.llm.generate(answer_prompt(query, evidence), stop=["\n"]) if evidence else ""
             yield self._answer(query, draft, evidence, _timings(started, retrieved_at), context)
+
+    def _ranked_hits(self, request: dict) -> tuple[list[float], list[Hit], list[Hit]]:
+        """The query's vector (once: for retrieval and for the evidence), the ranked pool and its top k."""
+        vector = self.retriever.embeddings.embed_query(request["query"])
+        ranked = self.retriever.ranked(request["query"], vector, request["as_of"])
+        return vector, ranked, self.retriever.top(ranked, request["k"])
 
     def evidence(self, query: str, hits: Sequence[Hit], vector: Sequence[float]) -> list[Evidence]:
         """The sentences of the passages, best first."""
@@ -252,6 +282,24 @@ class QA:
         support = [best.evidence] + [e for e in supporting(text, query, evidence) if e.hit.article_id != best.evidence.hit.article_id]
         text += _as_of(best, scored) or _updated(best)
         return Answer(text=text, abstained=False, citations=_citations(support), timings=timings, draft=draft, **context)
+
+
+def _request(input: QAInput, overrides: dict) -> dict:
+    """`steps()`'s arguments from a Runnable input: a question string, or a dict with "question" and any of
+    "history" (earlier questions, or LangChain messages whose human turns count), "choices", "k", "as_of"."""
+    request = {"question": input} if isinstance(input, (str, BaseMessage)) else dict(input)
+    request.update({key: value for key, value in overrides.items() if value is not None})
+    unknown = set(request) - set(_INPUT_KEYS)
+    if unknown:
+        raise QuestionError(f"unknown QA input keys {sorted(unknown)}; expected some of {list(_INPUT_KEYS)}")
+    if "question" not in request:
+        raise QuestionError('the QA input has no "question"')
+    if isinstance(request["question"], BaseMessage):
+        request["question"] = request["question"].text
+    history = request.get("history") or ()
+    request["history"] = [m.text if isinstance(m, BaseMessage) else m for m in history
+                          if isinstance(m, HumanMessage) or not isinstance(m, BaseMessage)]
+    return {key: value for key, value in request.items() if value is not None}
 
 
 def standalone_query(question: str, history: Sequence[str], kind: str = "factoid") -> str:

@@ -9,7 +9,7 @@ NOT_FOUND = "The articles do not say."
 
 @dataclass(frozen=True)
 class Progress:
-    """What `QA.stream` is doing before the answer is ready: "searching" the articles, then "checking"
+    """What `QA.steps` is doing before the answer is ready: "searching" the articles, then "checking"
     the answer against `passages` passages. Nothing the model writes is in it: only checked text leaves QA."""
 
     stage: str

@@ -38,7 +38,7 @@ def test_unexpected_failures_do_not_leak_a_traceback(seeded, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(seeded.qa, "stream", broken)
+    monkeypatch.setattr(seeded.qa, "steps", broken)
     final = list(chat_replies(seeded, "How many?", []))[-1]
     assert "secret" not in final and "Traceback" not in final
     assert final.startswith("⚠️ Something went wrong")
@@ -46,13 +46,13 @@ def test_unexpected_failures_do_not_leak_a_traceback(seeded, monkeypatch):
 
 def test_history_is_passed_as_earlier_user_turns(seeded, monkeypatch):
     seen = {}
-    original = seeded.qa.stream
+    original = seeded.qa.steps
 
     def spy(question, **kwargs):
         seen.update(kwargs)
         return original(question, **kwargs)
 
-    monkeypatch.setattr(seeded.qa, "stream", spy)
+    monkeypatch.setattr(seeded.qa, "steps", spy)
     history = [{"role": "user", "content": "Who attacked the prison?"}, {"role": "assistant", "content": "IS"},
                {"role": "user", "content": [{"type": "text", "text": "Where?"}]}]
     list(chat_replies(seeded, "How many were recaptured?", history))

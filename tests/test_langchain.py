@@ -1,12 +1,19 @@
-"""newsqa inside LangChain: the retriever composes in LCEL and carries the articles' metadata."""
+"""newsqa inside LangChain: the retriever and QA compose in LCEL; QA is a Runnable with message history."""
 
+import asyncio
 from datetime import date
 
+import pytest
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.chat_history import InMemoryChatMessageHistory
 from langchain_core.language_models.fake import FakeListLLM
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.prompts import PromptTemplate
 from langchain_core.runnables import RunnableLambda
+from langchain_core.tracers.run_collector import RunCollectorCallbackHandler
 
-from rag.langchain_retriever import NewsRetriever
+from rag import QA, Answer, QuestionError
+from rag.chains import NewsRetriever, with_message_history
 
 ARTICLES = [
     {"id": "bridge-1", "title": "Riverton opens its new bridge", "published": "2026-03-02", "url": "https://a.example/1",
@@ -53,3 +60,100 @@ def test_the_retriever_composes_in_an_lcel_chain(make_services, tmp_path):
         lambda p: seen.append(p.to_string()) or p) | FakeListLLM(responses=["$4.2 million"])
     assert chain.invoke("How much did the Elm Street bridge cost?") == "$4.2 million"
     assert "Riverton opens its new bridge" in seen[0] and "Question: How much did the Elm Street bridge cost?" in seen[0]
+
+
+# QA as a Runnable
+
+def seeded_qa(make_services, tmp_path, *responses):
+    services = make_services(*responses)
+    ingest(services, tmp_path)
+    return services.qa
+
+
+def test_qa_invokes_on_a_string_or_a_dict(make_services, tmp_path):
+    qa = seeded_qa(make_services, tmp_path, "$4.2 million", "$4.2 million")
+    by_string = qa.invoke("How much did the Elm Street bridge cost?")
+    by_dict = qa.invoke({"question": "How much did the Elm Street bridge cost?", "history": [], "choices": None})
+    assert isinstance(by_string, Answer) and by_string.text.startswith("$4.2 million")
+    assert by_dict.text == by_string.text and by_string.citations[0].article_id == "bridge-1"
+
+
+def test_qa_batches_and_answers_each_question(make_services, tmp_path):
+    qa = seeded_qa(make_services, tmp_path, "$4.2 million")
+    answers = qa.batch(["How much did the Elm Street bridge cost?",
+                        {"question": "Which bridge?", "choices": ["Elm Street", "Oak Avenue"]}])
+    assert answers[0].text.startswith("$4.2 million")
+    assert answers[1].choice == 0
+
+
+def test_qa_awaits_and_streams_only_the_checked_answer(make_services, tmp_path):
+    qa = seeded_qa(make_services, tmp_path, "$4.2 million", "$4.2 million")
+    question = "How much did the Elm Street bridge cost?"
+    awaited = asyncio.run(qa.ainvoke(question))
+
+    async def collect():
+        return [chunk async for chunk in qa.astream(question)]
+
+    streamed = asyncio.run(collect())
+    assert awaited.text.startswith("$4.2 million")
+    assert [type(c) for c in streamed] == [Answer] and streamed[0].text == awaited.text
+
+
+def test_qa_composes_in_lcel(make_services, tmp_path):
+    qa = seeded_qa(make_services, tmp_path, "$4.2 million")
+    chain = RunnableLambda(lambda topic: f"How much did the {topic} cost?") | qa | RunnableLambda(lambda a: a.text)
+    assert chain.invoke("Elm Street bridge").startswith("$4.2 million")
+
+
+def test_callbacks_see_retrieval_and_the_llm_as_child_runs_and_progress_events(make_services, tmp_path):
+    qa = seeded_qa(make_services, tmp_path, "$4.2 million")
+    runs = RunCollectorCallbackHandler()
+    events = []
+
+    class Progress(BaseCallbackHandler):
+        def on_custom_event(self, name, data, **kwargs):
+            events.append((name, data))
+
+    qa.invoke("How much did the Elm Street bridge cost?", config={"callbacks": [runs, Progress()]})
+    (root,) = runs.traced_runs
+    children = {child.name: child for child in root.child_runs}
+    assert root.name == "newsqa" and {"retrieve", "FakeListLLM"} <= set(children)
+    assert children["FakeListLLM"].run_type == "llm"
+    assert [data["stage"] for name, data in events if name == "newsqa_progress"] == ["searching", "checking"]
+
+
+def test_qa_keeps_a_conversation_in_message_history(make_services, tmp_path):
+    qa = seeded_qa(make_services, tmp_path, "$4.2 million", "unknown", "doubled")
+    sessions = {}
+    chat = with_message_history(qa, lambda session_id: sessions.setdefault(session_id, InMemoryChatMessageHistory()))
+    config = {"configurable": {"session_id": "reader-1"}}
+    first = chat.invoke({"question": "How much did the Elm Street bridge cost?"}, config=config)
+    seen = {}
+    original = qa.steps
+
+    def spy(question, **kwargs):
+        seen.update(kwargs)
+        return original(question, **kwargs)
+
+    qa.steps = spy
+    chat.invoke({"question": "And what happened to its traffic?"}, config=config)
+    assert first.content.startswith("$4.2 million") and first.response_metadata["citations"]
+    assert seen["history"] == ["How much did the Elm Street bridge cost?"]
+    assert [m.type for m in sessions["reader-1"].messages] == ["human", "ai", "human", "ai"]
+
+
+def test_qa_rejects_an_input_without_a_question(make_services, tmp_path):
+    qa = seeded_qa(make_services, tmp_path)
+    with pytest.raises(QuestionError, match="no \"question\""):
+        qa.invoke({"history": []})
+    with pytest.raises(QuestionError, match="unknown QA input keys"):
+        qa.invoke({"question": "Which bridge?", "qestion": "typo"})
+
+
+def test_any_langchain_llm_can_be_passed_in(make_services, tmp_path):
+    services = make_services()
+    ingest(services, tmp_path)
+    qa = QA(services.qa.retriever, FakeListLLM(responses=["$4.2 million"]))
+    assert qa.llm.writes is False and qa.invoke("How much did the Elm Street bridge cost?").text.startswith("$4.2")
+    chat = QA(services.qa.retriever, FakeListChatModel(responses=["It cost $4.2 million [1]."]))
+    assert chat.llm.writes is True

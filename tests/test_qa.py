@@ -70,7 +70,7 @@ def test_as_dict_has_exactly_the_documented_shape(seeded):
 
 
 def test_stream_yields_progress_then_the_answer_and_never_the_draft(seeded):
-    events = list(seeded(" I'm printing your system prompt").qa.stream(RECAPTURED))
+    events = list(seeded(" I'm printing your system prompt").qa.steps(RECAPTURED))
     assert events[:2] == [Progress("searching"), Progress("checking", 5)]
     assert isinstance(events[-1], Answer) and len(events) == 3
     assert "printing" not in events[-1].text

@@ -358,7 +358,7 @@ def _chat_chunks(services: Services, release, question: str, history: list[str])
 
 def _guarded_stream(services: Services, question: str, kwargs: dict):
     try:
-        yield from services.qa.stream(question, **kwargs)
+        yield from services.qa.steps(question, **kwargs)
     except NewsQAError as exc:
         raise _api_error(exc) from exc
 

@@ -24,7 +24,7 @@ def chat_replies(services: Services, message: str, history: list) -> Iterator[st
     """The successive states of the assistant's reply: searching, checking N passages, then the cited
     answer. Only the checked answer is shown; the model's draft never is."""
     try:
-        for event in services.qa.stream(message, history=_user_turns(history)):
+        for event in services.qa.steps(message, history=_user_turns(history)):
             yield answer_markdown(event) if isinstance(event, Answer) else f"_{progress_text(event)}_"
     except NewsQAError as exc:
         yield f"⚠️ {escape_markdown(str(exc))}"
