@@ -15,9 +15,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from ingest import Settings
+from newsqa import Settings
+from newsqa.app import Services
 from rag import Progress
-from ui.wiring import Services
 
 from .common import ROOT, RTQA, machine, median, p, rss_mb
 

@@ -11,8 +11,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from ingest import Settings
-from ui.wiring import Services
+from newsqa import Settings
+from newsqa.app import Services
 
 from .common import machine
 

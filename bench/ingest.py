@@ -13,12 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import Chunker, Settings
+from ingest import Chunker
 from ingest.embed import MiniLMEmbeddings, OpenVINOEmbeddings
 from ingest.loaders import iter_articles
+from newsqa import Settings
+from newsqa.app import Services
 from rag.evaluate import read_questions
 from rag.metrics import first_rank
-from ui.wiring import Services
 
 from .common import RTQA, machine, median, peak_rss_mb, runs, timed
 

@@ -22,9 +22,9 @@ def child(home: str) -> None:
     """In a build's process: the seed questions' latencies (and which CPU backend ran them) as JSON."""
     import time
 
-    from ingest import Settings
+    from newsqa import Settings
+    from newsqa.app import Services
     from rag.native import load_cpu_backend
-    from ui.wiring import Services
 
     from .answer import seed_questions
 

@@ -16,9 +16,9 @@ import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
 from ingest import Article, ArticleStore, Chunk
-from ingest.embed import build_embeddings
 from ingest.loaders import iter_articles
-from ingest import Settings
+from newsqa import Settings
+from newsqa.app import build_embeddings
 from rag.evaluate import read_questions
 from rag.retrieve import Retriever
 

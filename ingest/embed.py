@@ -11,18 +11,9 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from .errors import ModelError
+from newsqa.errors import ModelError
 
-__all__ = ["MiniLMEmbeddings", "OpenVINOEmbeddings", "build_embeddings", "calibration_texts", "packaged_model_dir"]
-
-
-def build_embeddings(settings) -> Embeddings:
-    """The embedder the settings name: OpenVINO int8 (default), OpenVINO in the CPU's default precision,
-    or sentence-transformers (torch)."""
-    if settings.embedder == "torch":
-        return MiniLMEmbeddings()
-    precision = "int8" if settings.embedder == "openvino-int8" else "default"
-    return OpenVINOEmbeddings(settings.models_dir, precision=precision)
+__all__ = ["MiniLMEmbeddings", "OpenVINOEmbeddings", "calibration_texts", "packaged_model_dir"]
 
 
 def packaged_model_dir() -> Path:

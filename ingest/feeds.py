@@ -16,11 +16,12 @@ from datetime import datetime, timezone
 
 import feedparser
 
+from newsqa.errors import LoadError, NewsQAError, StoreError
+
 from .clean import clean_text, html_to_parts
-from .errors import LoadError, NewsQAError, StoreError
 from .pipeline import Ingestor
 from .types import Article
-from .web import FetchError, Fetcher, canonical_url, url_id
+from .web import Fetcher, FetchError, canonical_url, url_id
 
 __all__ = ["FeedReader", "FeedState", "article_from_url", "url_id"]
 

@@ -9,8 +9,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from newsqa.errors import LoadError
+
 from .clean import clean_text, html_to_parts, normalise_date
-from .errors import LoadError
 from .types import Article, Skipped
 from .web import url_id
 

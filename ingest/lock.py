@@ -9,7 +9,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from .errors import StoreError
+from newsqa.errors import StoreError
 
 __all__ = ["StoreLock"]
 

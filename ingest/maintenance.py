@@ -5,8 +5,9 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import StoreError
-from .pipeline import IngestReport, Ingestor
+from newsqa.errors import StoreError
+
+from .pipeline import Ingestor, IngestReport
 from .store import ArticleStore
 from .types import Article
 

@@ -6,12 +6,14 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import StoreError
+from newsqa.errors import StoreError
+
 from .types import Article, Chunk
 
-__all__ = ["ArticleStore", "Hit", "StoredArticle", "connect", "content_hash"]
+__all__ = ["ArticleStore", "Hit", "StoredArticle", "content_hash", "open_client"]
 
 
 @dataclass(frozen=True)
@@ -55,26 +57,28 @@ class Hit:
     relevance: float | None = None  # the learned ranker's probability that it answers the question
 
 
-def connect(settings):
-    """A Chroma client for the settings: the `chroma run` server at `chroma_url`, else on-disk under home."""
+def open_client(url: str | None = None, path: Path | None = None):
+    """A Chroma client: the `chroma run` server at `url`, else the on-disk store at `path`."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.chroma_url:
-        parts = urlsplit(settings.chroma_url)
+    if url:
+        parts = urlsplit(url)
         try:
             return chromadb.HttpClient(
                 host=parts.hostname, port=parts.port or (443 if parts.scheme == "https" else 8000),
                 ssl=parts.scheme == "https", settings=chroma_settings,
             )
         except Exception as exc:
-            raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from exc
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+            raise StoreError(f"cannot reach the Chroma server at {url}: {exc}") from exc
+    if path is None:
+        raise ValueError("open_client needs a server url or a path")
+    Path(path).mkdir(parents=True, exist_ok=True)
     try:
-        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:
-        raise StoreError(f"cannot open the store at {settings.chroma_dir}: {exc}") from exc
+        raise StoreError(f"cannot open the store at {path}: {exc}") from exc
 
 
 class ArticleStore:

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from .errors import NewsQAError
+from newsqa.errors import NewsQAError
 
 __all__ = ["FetchError", "Fetcher", "Response", "canonical_url", "url_id"]
 

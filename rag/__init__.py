@@ -1,8 +1,14 @@
 """Retrieval, answers with citations, and the Python QA API: `QA.from_settings().ask("...")`."""
 
-from ingest.errors import ConfigError, ModelError, NewsQAError, QuestionError, StoreError
+from newsqa.errors import (
+    ConfigError,
+    ModelError,
+    NewsQAError,
+    QuestionError,
+    StoreError,
+)
 
-from .llm import GenerationLLM, build_llm
+from .llm import GenerationLLM
 from .qa import QA, check_question
 from .retrieve import Retriever
 from .types import NOT_FOUND, Answer, Citation, Progress
@@ -20,6 +26,5 @@ __all__ = [
     "QuestionError",
     "Retriever",
     "StoreError",
-    "build_llm",
     "check_question",
 ]

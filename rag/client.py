@@ -5,7 +5,7 @@ from collections.abc import Iterator, Sequence
 
 import httpx
 
-from ingest.errors import NewsQAError, QuestionError, StoreError
+from newsqa.errors import NewsQAError, QuestionError, StoreError
 
 from .types import Answer, Citation, Progress
 

@@ -2,12 +2,12 @@
 
 import json
 import time
-from datetime import date
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
-from ingest.errors import LoadError
+from newsqa.errors import LoadError
 
 from .metrics import contains, exact_match, f1, first_rank, numeric_match, percentile
 from .qa import QA

@@ -5,7 +5,7 @@ build keeps llama.cpp's CPU code in per-CPU libraries (rag/native.py), which `py
 alone would not find; this loads the right one first.
 """
 
-from ingest.config import Settings
+from newsqa.settings import Settings
 
 from .native import load_cpu_backend
 

@@ -15,12 +15,12 @@ from langchain_core.language_models.llms import LLM
 from langchain_core.outputs import GenerationChunk
 from pydantic import ConfigDict, Field
 
-from ingest.config import Settings
-from ingest.errors import ModelError
+from newsqa.errors import ModelError
 
 from .native import load_cpu_backend
 
-__all__ = ["GenerationLLM", "LlamaCppLLM", "as_generation_llm", "build_llm", "embedded_model_path", "silence_llama_cpp"]
+__all__ = ["GenerationLLM", "LlamaCppLLM", "as_generation_llm", "embedded_llm", "embedded_model_path", "openai_chat",
+           "silence_llama_cpp"]
 
 MAX_ANSWER_TOKENS = 48
 
@@ -129,19 +129,13 @@ def as_generation_llm(llm: "GenerationLLM | BaseLanguageModel") -> GenerationLLM
     return GenerationLLM(llm, name=llm.get_name(), writes=isinstance(llm, BaseChatModel))
 
 
-def build_llm(settings: Settings) -> GenerationLLM:
-    """The LLM the settings ask for: the embedded GGUF, or an OpenAI-compatible server."""
-    if settings.llm == "openai":
-        return GenerationLLM(_openai(settings), name=f"OpenAI-compatible ({settings.openai_model})", writes=True)
-    return GenerationLLM(_embedded(settings), name="embedded")
-
-
-def _embedded(settings: Settings) -> LlamaCppLLM:
+def embedded_llm(models_dir: Path, *, cpu: str | None = None, n_ctx: int = 2048, n_threads: int = 1) -> LlamaCppLLM:
+    """The embedded Gemma 3 270M on llama.cpp's best CPU variant for this machine (or the `cpu` named)."""
     silence_llama_cpp()
-    load_cpu_backend(settings.llama_cpu)
-    path = embedded_model_path(settings.models_dir)
+    load_cpu_backend(cpu)
+    path = embedded_model_path(models_dir)
     try:
-        return LlamaCppLLM(model_path=str(path), n_ctx=settings.llm_ctx, n_threads=settings.threads)
+        return LlamaCppLLM(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads)
     except Exception as exc:
         raise ModelError(f"could not load the embedded LLM from {path}: {exc}") from exc
 
@@ -159,14 +153,15 @@ def silence_llama_cpp():
     return quiet  # cached, so the callback outlives this call
 
 
-def _openai(settings: Settings):
+def openai_chat(model: str, base_url: str | None = None, api_key: str | None = None):
+    """A chat model behind any OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp's server)."""
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(
-        model=settings.openai_model,
-        base_url=settings.openai_base_url,
+        model=model,
+        base_url=base_url,
         # Local servers (Ollama, vLLM, llama.cpp) ignore the key, but the client insists on one.
-        api_key=settings.openai_api_key or "not-needed",
+        api_key=api_key or "not-needed",
         temperature=0.0,
         max_tokens=MAX_ANSWER_TOKENS,
         timeout=60,

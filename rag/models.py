@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.errors import ConfigError
+from newsqa.errors import ConfigError
 
 from .gbm import Trees
 

@@ -12,7 +12,7 @@ import platform
 import threading
 from pathlib import Path
 
-from ingest.errors import ConfigError, ModelError
+from newsqa.errors import ConfigError, ModelError
 
 __all__ = ["VARIANT_FLAGS", "cpu_flags", "library_dir", "load_cpu_backend", "pick_variant", "variants"]
 

@@ -15,24 +15,24 @@ from langchain_core.messages import BaseMessage, HumanMessage
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from ingest.clean import clean_text
-from ingest.config import Settings
-from ingest.errors import QuestionError
 from ingest.store import Hit
+from newsqa.errors import QuestionError
+from newsqa.settings import Settings
 
 from .answers import Scored, answerable_by, candidate_pool, candidate_rows
 from .candidates import Candidate, candidate_key, counts_what_is_asked, display_text
 from .choices import choice_rows, holding_sentence
 from .evidence import Evidence, select_evidence, supporting
-from .llm import GenerationLLM, as_generation_llm, build_llm
+from .llm import GenerationLLM, as_generation_llm
 from .metrics import contains
 from .models import Models
 from .prompt import answer_prompt
 from .retrieve import Retriever
 from .shapes import explanation, first_sentence, newest, question_kind, topic
 from .terms import addresses, key_terms, speaks_to
-from .writer import MAX_WRITTEN_TOKENS, check_reply, quote_for, writer_prompt
 from .text import STOPWORDS, content_words, stem
 from .types import NOT_FOUND, Answer, Citation, Progress
+from .writer import MAX_WRITTEN_TOKENS, check_reply, quote_for, writer_prompt
 
 __all__ = ["QA", "check_question"]
 
@@ -87,19 +87,16 @@ class QA(Runnable[QAInput, Answer]):
         raise AssertionError("steps() always ends with an Answer")
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, *, store=None, embeddings=None, llm=None) -> "QA":
-        """A QA over the configured store with the configured embedder, LLM and learned models (or the ones passed in)."""
-        from ingest.embed import build_embeddings
-        from ingest.lexical import LexicalIndex
-        from ingest.store import ArticleStore, connect
+    def from_settings(cls, settings: Settings | None = None, **parts) -> "QA":
+        """A QA over the configured store, embedder, LLM and learned models (built by `newsqa.app.Services`);
+        `store=`, `embeddings=`, `llm=` (any LangChain LLM or chat model) replace the configured ones."""
+        from newsqa.app import (
+            Services,  # the composition root builds the parts; it imports rag, so not at the top
+        )
 
-        settings = settings or Settings.from_env()
-        store = store or ArticleStore(connect(settings), settings.collection)
-        models = Models.load(settings.learned_models)
-        lexical = LexicalIndex.load(settings.home / "lexical" / f"{store.name}.pickle")
-        retriever = Retriever(store, embeddings or build_embeddings(settings), k=settings.top_k, lexical=lexical,
-                              ranker=models.ranker)
-        return cls(retriever, llm or build_llm(settings), models, max_question_chars=settings.max_question_chars)
+        if "llm" in parts:
+            parts["llm"] = as_generation_llm(parts["llm"])
+        return Services(settings or Settings.from_env(), **parts).qa
 
     def warm_up(self) -> None:
         """Load the models and let the LLM cache the fixed prompt prefix, so the first question is not slow."""

@@ -32,6 +32,7 @@ from .choices import CHOICE_FEATURES, choice_rows
 from .evaluate import EvalQuestion, aggregate, score_question
 from .features import PASSAGE_FEATURES, Asked, PoolEntry, passage_rows
 from .gbm import Trees
+from .llm import GenerationLLM
 from .metrics import contains
 from .models import Models
 from .prompt import answer_prompt
@@ -414,10 +415,11 @@ class _ExampleCache:
             path.write_bytes(pickle.dumps(value))
 
 
-class DraftCache:
+class DraftCache(GenerationLLM):
     """The LLM's drafts kept in a JSON file by prompt, so a second training run does not redraft."""
 
-    def __init__(self, llm, path=None):
+    def __init__(self, llm: GenerationLLM, path=None):
+        super().__init__(None, name=f"cached {llm.name}")
         self.llm, self.path = llm, path
         self.drafts: dict[str, str] = {}
         if path is not None and path.exists():
@@ -426,13 +428,13 @@ class DraftCache:
             except ValueError:
                 self.drafts = {}
 
-    def generate(self, prompt: str, stop=None) -> str:
+    def generate(self, prompt: str, stop=None, max_tokens=None) -> str:
         key = hashlib.sha256(json.dumps([prompt, stop]).encode()).hexdigest()
         if key not in self.drafts:
             self.drafts[key] = self.llm.generate(prompt, stop=stop)
         return self.drafts[key]
 
-    def stream(self, prompt: str, stop=None):
+    def stream(self, prompt: str, stop=None, max_tokens=None):
         yield self.generate(prompt, stop)
 
     def save(self) -> None:
@@ -440,13 +442,16 @@ class DraftCache:
             self.path.write_text(json.dumps(self.drafts))
 
 
-class _NoLLM:
+class _NoLLM(GenerationLLM):
     """Training without an LLM: no drafts (the draft-agreement feature stays 0)."""
 
-    def generate(self, prompt: str, stop=None) -> str:
+    def __init__(self):
+        super().__init__(None, name="none")
+
+    def generate(self, prompt: str, stop=None, max_tokens=None) -> str:
         return ""
 
-    def stream(self, prompt: str, stop=None):
+    def stream(self, prompt: str, stop=None, max_tokens=None):
         return iter(())
 
 

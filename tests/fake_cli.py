@@ -6,9 +6,9 @@ deterministic fakes of conftest, so a process starts in a second instead of ten.
 
 import sys
 
-from ingest import Settings
+from newsqa import Settings
+from newsqa.app import Services
 from ui.cli import READ_ONLY_COMMANDS, cli
-from ui.wiring import Services
 
 from .conftest import FakeEmbeddings, fake_llm
 

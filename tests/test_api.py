@@ -7,8 +7,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from rag.client import NewsQAClient, ServerError
 from rag import QuestionError
+from rag.client import NewsQAClient, ServerError
 from ui.api import create_api
 
 from .conftest import SEED_ARTICLE
@@ -110,7 +110,7 @@ def test_unexpected_errors_are_500_without_details(http, services, monkeypatch):
 
 
 def test_store_failures_are_503_with_retry_after(http, services, monkeypatch):
-    from ingest import StoreError
+    from newsqa import StoreError
 
     def down(*args, **kwargs):
         raise StoreError("the vector store failed: connection refused")

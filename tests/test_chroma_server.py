@@ -2,7 +2,9 @@
 
 import pytest
 
-from ingest import ArticleStore, Chunker, Ingestor, Settings, StoreError, connect
+from ingest import ArticleStore, Chunker, Ingestor
+from newsqa import Settings, StoreError
+from newsqa.app import connect
 
 from .conftest import SEED_ARTICLE
 from .servers import chroma_server, free_port

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import ConfigError, Settings
+from newsqa import ConfigError, Settings
 
 
 def test_defaults_without_environment():

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest import Settings
-from ui.wiring import Services
+from newsqa import Settings
+from newsqa.app import Services
 
 from .conftest import ROOT, SEED_ARTICLE
 

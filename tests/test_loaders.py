@@ -3,9 +3,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest import Article, LoadError, Skipped, iter_articles
+from ingest import Article, Skipped, iter_articles
 from ingest.clean import clean_text, html_to_parts
 from ingest.loaders import load_file, parse_record
+from newsqa import LoadError
 
 HTML_PAGE = """<!doctype html><html><head>
 <title>Storm hits coast | Daily News</title>

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from newsqa.app import Services
+from newsqa.probe import NativeCrash, Prober
 from rag import native
 from rag.native import VARIANT_FLAGS, cpu_flags, library_dir, pick_variant, variants
 from ui.cli import cli
-from ui.probe import NativeCrash, Prober
-from ui.wiring import Services
 
 from .conftest import ROOT, FakeEmbeddings
 

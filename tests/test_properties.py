@@ -5,9 +5,10 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import Article, Chunker, QuestionError, Skipped
+from ingest import Article, Chunker, Skipped
 from ingest.clean import clean_text, html_to_parts
 from ingest.loaders import SUPPORTED_SUFFIXES, iter_articles
+from newsqa import QuestionError
 from rag import check_question
 from rag.answers import CANDIDATE_FEATURES, candidate_pool, candidate_rows
 from rag.candidates import extract_candidates

@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
-from ingest import Settings
+from newsqa import Settings
+from newsqa.app import Services
 from rag.client import NewsQAClient
 from rag.llm import embedded_model_path
 from rag.text import numbers_in
-from ui.wiring import Services
 
 from .conftest import ROOT, SEED_ARTICLE
 from .servers import chroma_server, free_port, newsqa_server, wait_for_http
@@ -72,7 +72,7 @@ def test_openai_compatible_llm_backend(llama_server, tmp_path):
 
 
 def test_unreachable_llm_server_is_a_clear_error(tmp_path):
-    from ingest import ModelError
+    from newsqa import ModelError
 
     settings = Settings(home=tmp_path / "home", llm="openai", openai_base_url=f"http://127.0.0.1:{free_port()}/v1")
     services = Services(settings)

@@ -11,6 +11,7 @@ from chromadb.config import Settings as ChromaSettings
 from click.testing import CliRunner
 
 from ingest import Chunker
+from newsqa.app import Services
 from rag import QA
 from rag.answers import CANDIDATE_FEATURES
 from rag.choices import CHOICE_FEATURES
@@ -19,7 +20,6 @@ from rag.features import PASSAGE_FEATURES
 from rag.models import Models
 from rag.train import TrainConfig, split_periods, train
 from ui.cli import cli
-from ui.wiring import Services
 
 from .conftest import FakeEmbeddings, fake_llm
 

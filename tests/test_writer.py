@@ -7,10 +7,10 @@ import re
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
+from newsqa.app import Services
 from rag import QA
 from rag.llm import GenerationLLM
 from rag.writer import check_reply, writer_prompt
-from ui.wiring import Services
 
 from .conftest import SEED_ARTICLE
 

@@ -21,14 +21,14 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ingest import ModelError, NewsQAError, StoreError
 from ingest.loaders import parse_record
 from ingest.types import Skipped
+from newsqa import ModelError, NewsQAError, StoreError
+from newsqa.app import Services
 from rag import Answer, check_question
 
 from .format import sources_text
 from .uploads import MAX_UPLOAD_BYTES, UploadError, articles_from_upload
-from .wiring import Services
 
 __all__ = ["ApiError", "create_api"]
 

@@ -7,12 +7,19 @@ from pathlib import Path
 
 import gradio as gr
 
-from ingest import SUPPORTED_SUFFIXES, NewsQAError, Skipped
+from ingest import SUPPORTED_SUFFIXES, Skipped
+from newsqa import NewsQAError
+from newsqa.app import Services
 from rag import Answer
 
-from .format import answer_markdown, escape_markdown, literal, progress_text, store_markdown
+from .format import (
+    answer_markdown,
+    escape_markdown,
+    literal,
+    progress_text,
+    store_markdown,
+)
 from .uploads import MAX_UPLOAD_BYTES, UploadError, articles_from_upload
-from .wiring import Services
 
 __all__ = ["chat_replies", "create_app", "follow_feed", "ingest_uploads", "refresh_feeds_every", "serve", "unfollow_feed"]
 

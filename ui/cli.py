@@ -8,18 +8,20 @@ from pathlib import Path
 
 import click
 
-from ingest import NewsQAError, Settings, SUPPORTED_SUFFIXES, iter_articles
+from ingest import SUPPORTED_SUFFIXES, iter_articles
 from ingest.feeds import article_from_url
-from ingest.maintenance import audit, check as check_store, rebuild as rebuild_store
-from ingest.web import canonical_url
+from ingest.maintenance import audit
+from ingest.maintenance import check as check_store
+from ingest.maintenance import rebuild as rebuild_store
 from ingest.types import Skipped
-
+from ingest.web import canonical_url
+from newsqa import NewsQAError, Settings
+from newsqa.app import Services
 from rag.evaluate import METRICS, evaluate, read_questions
 
 from .format import answer_text
 from .report import metrics_table, render_report
 from .training import train_command
-from .wiring import Services
 
 __all__ = ["cli", "main"]
 

@@ -8,11 +8,9 @@ from pathlib import Path
 
 import click
 
-from ingest import connect
+from newsqa.app import Services, connect
 from rag.evaluate import read_questions
 from rag.train import TrainConfig, train
-
-from .wiring import Services
 
 __all__ = ["train_command"]
 

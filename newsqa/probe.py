@@ -7,7 +7,7 @@ a child process load it and run it once. When the child dies on a signal, the pa
 is remembered in the state directory for this CPU, these libraries and these settings, so a
 machine pays for it once (`newsqa check` always probes afresh).
 
-The child: `python -m ui.probe llm|embedder SETTINGS_JSON` prints one JSON line about what it ran.
+The child: `python -m newsqa.probe llm|embedder SETTINGS_JSON` prints one JSON line about what it ran.
 """
 
 import hashlib
@@ -21,7 +21,8 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-from ingest import ModelError, Settings
+from .errors import ModelError
+from .settings import Settings
 
 __all__ = ["COMPONENTS", "NativeCrash", "Prober", "crash_message"]
 
@@ -43,7 +44,7 @@ def child_command(settings: Settings, component: str) -> list[str]:
     """The command that loads and runs one component in a fresh Python."""
     passed = {name: getattr(settings, name) for name in _PASSED}
     passed["home"] = str(settings.home)
-    return [sys.executable, "-m", "ui.probe", component, json.dumps(passed)]
+    return [sys.executable, "-m", "newsqa.probe", component, json.dumps(passed)]
 
 
 class Prober:
@@ -194,7 +195,7 @@ def _child(component: str, passed: dict) -> dict:
                                 n_threads=settings.threads, n_batch=512, verbose=False)
         text = model.create_completion(_PROMPT, max_tokens=8, temperature=0.0)["choices"][0]["text"]
         return {"llama_cpu": variant, "generated": len(text)}
-    from ingest.embed import build_embeddings
+    from .app import build_embeddings
 
     embedder = build_embeddings(settings)
     vectors = embedder.embed_documents(["A short sentence.", _PROMPT * 4])

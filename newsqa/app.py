@@ -1,15 +1,51 @@
-"""Build the real components from settings once, at the entry point, and share them."""
+"""The composition root: the only place that turns `Settings` into parts (store, embedder, LLM, QA, ingest).
+
+The CLI, the HTTP API, the chat, `bench/` and `QA.from_settings` all build through `Services`;
+deeper code takes the parts it needs as arguments.
+"""
 
 from functools import cached_property
 
-from ingest import ArticleStore, Chunker, Ingestor, Settings, connect
+from langchain_core.embeddings import Embeddings
+
+from ingest import ArticleStore, Chunker, Ingestor
+from ingest.lexical import LexicalIndex
 from ingest.lock import StoreLock
 from ingest.maintenance import check
-from rag import QA, build_llm
+from ingest.store import open_client
+from rag import QA, GenerationLLM, Retriever
+from rag.llm import embedded_llm, openai_chat
+from rag.models import Models
 
 from .probe import Prober
+from .settings import Settings
 
-__all__ = ["Services"]
+__all__ = ["Services", "build_embeddings", "build_llm", "connect"]
+
+
+def connect(settings: Settings):
+    """A Chroma client for the settings: the `chroma run` server at `chroma_url`, else on-disk under home."""
+    return open_client(settings.chroma_url, settings.chroma_dir)
+
+
+def build_embeddings(settings: Settings) -> Embeddings:
+    """The embedder the settings name: OpenVINO int8 (default), OpenVINO in the CPU's default precision,
+    or sentence-transformers (torch)."""
+    from ingest.embed import MiniLMEmbeddings, OpenVINOEmbeddings
+
+    if settings.embedder == "torch":
+        return MiniLMEmbeddings()
+    precision = "int8" if settings.embedder == "openvino-int8" else "default"
+    return OpenVINOEmbeddings(settings.models_dir, precision=precision)
+
+
+def build_llm(settings: Settings) -> GenerationLLM:
+    """The LLM the settings ask for: the embedded GGUF, or an OpenAI-compatible server (which writes answers)."""
+    if settings.llm == "openai":
+        chat = openai_chat(settings.openai_model, settings.openai_base_url, settings.openai_api_key)
+        return GenerationLLM(chat, name=f"OpenAI-compatible ({settings.openai_model})", writes=True)
+    llm = embedded_llm(settings.models_dir, cpu=settings.llama_cpu, n_ctx=settings.llm_ctx, n_threads=settings.threads)
+    return GenerationLLM(llm, name="embedded")
 
 
 class Services:
@@ -50,7 +86,7 @@ class Services:
         return ArticleStore(self.client, self.settings.collection)
 
     def probe_models(self, fresh: bool = False) -> dict[str, dict]:
-        """Run each native model this process builds once in a child process (see ui.probe); what each ran on.
+        """Run each native model this process builds once in a child process (see newsqa.probe); what each ran on.
         Remembered probes count unless `fresh`; injected models are not probed."""
         native = [c for c, attr in (("embedder", "embeddings"), ("llm", "llm")) if attr not in self.__dict__]
         if self.settings.llm != "embedded" and "llm" in native:
@@ -64,8 +100,6 @@ class Services:
 
     @cached_property
     def embeddings(self):
-        from ingest.embed import build_embeddings
-
         self.prober.ensure(self.settings, "embedder")
         return build_embeddings(self.settings)
 
@@ -96,5 +130,14 @@ class Services:
         return build_llm(self.settings)
 
     @cached_property
+    def models(self) -> Models:
+        return Models.load(self.settings.learned_models)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        lexical = LexicalIndex.load(self.settings.home / "lexical" / f"{self.store.name}.pickle")
+        return Retriever(self.store, self.embeddings, k=self.settings.top_k, lexical=lexical, ranker=self.models.ranker)
+
+    @cached_property
     def qa(self) -> QA:
-        return QA.from_settings(self.settings, store=self.store, embeddings=self.embeddings, llm=self.llm)
+        return QA(self.retriever, self.llm, self.models, max_question_chars=self.settings.max_question_chars)

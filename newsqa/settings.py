@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import ConfigError
+from newsqa.errors import ConfigError
 
 __all__ = ["EMBEDDERS", "ENV_VARS", "LLM_BACKENDS", "Settings"]
 
