@@ -84,10 +84,9 @@ def main() -> None:
         exact_hits = 0
         for v in vecs[:100]:
             exact = set(np.argsort(-(matrix @ np.array(v, dtype=np.float32)))[:10])
-            got = store.chunks.query(query_embeddings=[v], n_results=10, include=["distances"])
-            ids = store.chunks.get(ids=got["ids"][0], include=["embeddings"])["embeddings"]
-            exact_hits += len({i for i in exact} & {int(np.argmax(matrix @ np.array(e, dtype=np.float32))) for e in ids})
-        config = json.dumps(store.chunks.configuration_json.get("hnsw") or store.chunks.configuration_json)
+            found = store.chunk_vectors(store.nearest_chunk_ids(v, 10)).values()
+            exact_hits += len({i for i in exact} & {int(np.argmax(matrix @ np.array(e, dtype=np.float32))) for e in found})
+        config = json.dumps(store.index_settings())
         print(f"{store.counts()[1]:>7} chunks (built in {seconds:.0f} s, peak RSS {peak_rss_mb():.0f} MB): "
               f"retrieve p50 {1000 * median(whole):.0f} ms p95 {1000 * p(whole, 95):.0f} ms; "
               f"vector search p50 {1000 * median(search):.0f} ms p95 {1000 * p(search, 95):.0f} ms; "

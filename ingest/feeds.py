@@ -20,6 +20,7 @@ from newsqa.errors import LoadError, NewsQAError, StoreError
 
 from .clean import clean_text, html_to_parts
 from .pipeline import Ingestor
+from .registry import Table
 from .types import Article
 from .web import Fetcher, FetchError, canonical_url, url_id
 
@@ -85,14 +86,11 @@ class FeedState:
 class FeedReader:
     """Follows feeds: `add`, `remove`, `list`, `refresh` (all feeds or one)."""
 
-    def __init__(self, client, name: str, fetcher: Fetcher, ingestor: Ingestor):
+    def __init__(self, table: Table, fetcher: Fetcher, ingestor: Ingestor):
+        self.table = table  # feed id -> FeedState fields
         self.fetcher = fetcher
         self.ingestor = ingestor
         self._lock = threading.Lock()
-        try:
-            self.collection = client.get_or_create_collection(f"{name}_feeds", embedding_function=None)
-        except Exception as exc:
-            raise StoreError(f"cannot open the feed list of store {name!r}: {exc}") from exc
 
     def add(self, url: str) -> FeedState:
         """Follow a feed (its first refresh happens on `refresh`)."""
@@ -109,7 +107,7 @@ class FeedReader:
             new = self.get(url) is None
             state = self._refresh(self.add(url))
             if new and state.status == "error":
-                self.collection.delete(ids=[state.id])
+                self.table.delete(state.id)
         if new and state.status == "error":
             problem = state.errors[0].removeprefix(f"{state.url}: ") if state.errors else "it could not be read"
             raise LoadError(f"not following {state.url}: {problem}")
@@ -120,7 +118,7 @@ class FeedReader:
         state = self.get(url)
         if state is None:
             return False
-        self.collection.delete(ids=[state.id])
+        self.table.delete(state.id)
         return True
 
     def get(self, url: str) -> FeedState | None:
@@ -128,12 +126,11 @@ class FeedReader:
             key = url_id(canonical_url(url))
         except ValueError as exc:  # "http://[::1" and friends
             raise LoadError(f"not a valid feed URL: {url!r} ({exc})") from None
-        found = self.collection.get(ids=[key], include=["metadatas"])
-        return _state(found["metadatas"][0]) if found["ids"] else None
+        found = self.table.get(key)
+        return _state(found) if found is not None else None
 
     def all(self) -> list[FeedState]:
-        found = self.collection.get(include=["metadatas"])
-        return sorted((_state(m) for m in found["metadatas"]), key=lambda s: s.url)
+        return sorted((_state(row) for row in self.table.all().values()), key=lambda s: s.url)
 
     def refresh(self, url: str | None = None) -> list[FeedState]:
         """Refresh every feed (or one); a failing feed or item never stops the others."""
@@ -199,8 +196,7 @@ class FeedReader:
         state.seen[link] = fingerprint
 
     def _save(self, state: FeedState) -> None:
-        meta = {k: (json.dumps(v) if isinstance(v, (list, dict)) else v) for k, v in asdict(state).items() if v is not None}
-        self.collection.upsert(ids=[state.id], embeddings=[[1.0]], metadatas=[meta])
+        self.table.put(state.id, asdict(state))
 
 
 def _fingerprint(entry: dict) -> str:
@@ -210,8 +206,24 @@ def _fingerprint(entry: dict) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
 
 
-def _state(meta: dict) -> FeedState:
-    values = dict(meta)
-    values["errors"] = json.loads(values.get("errors", "[]"))
-    values["seen"] = json.loads(values.get("seen", "{}"))
+def _state(row: dict) -> FeedState:
+    values = dict(row)
+    for key in ("errors", "seen"):  # feed lists kept in Chroma before 2026-12 stored these as JSON text
+        if isinstance(values.get(key), str):
+            values[key] = json.loads(values[key])
     return FeedState(**{k: v for k, v in values.items() if k in FeedState.__dataclass_fields__})
+
+
+def migrate_feeds(client, name: str, table: Table) -> None:
+    """Move a feed list kept in a `<name>_feeds` Chroma collection (before 2026-12) into `table`, once."""
+    try:
+        if f"{name}_feeds" not in {c.name for c in client.list_collections()}:
+            return
+        legacy = client.get_collection(f"{name}_feeds", embedding_function=None)
+        found = legacy.get(include=["metadatas"])
+        for key, meta in zip(found["ids"], found["metadatas"]):
+            if table.get(key) is None:
+                table.put(key, asdict(_state(meta)))
+        client.delete_collection(f"{name}_feeds")
+    except Exception as exc:
+        raise StoreError(f"cannot move the feed list of store {name!r}: {exc}") from exc

@@ -19,14 +19,12 @@ REBUILD_HINT = "rebuild it with `newsqa ingest --rebuild` (or `newsqa ingest --r
 def check(store: ArticleStore, probes: int = 3) -> None:
     """Raise StoreError (saying how to rebuild) when the vector index cannot find its own vectors."""
     try:
-        n = store.chunks.count()
+        n = store.chunk_count()
         if n == 0:
             return
         for offset in random.Random(n).sample(range(n), min(probes, n)):
-            sample = store.chunks.get(limit=1, offset=offset, include=["embeddings"])
-            [chunk_id], [vector] = sample["ids"], sample["embeddings"]
-            found = store.chunks.query(query_embeddings=[list(vector)], n_results=min(n, 5), include=["distances"])
-            if chunk_id not in found["ids"][0]:
+            chunk_id, vector = store.chunk_vector_at(offset)
+            if chunk_id not in store.nearest_chunk_ids(vector, min(n, 5)):
                 raise StoreError(f"the vector index of {store.name!r} does not find stored chunk {chunk_id!r}")
     except StoreError as exc:
         raise StoreError(f"the store looks damaged ({exc}); {REBUILD_HINT}") from exc
@@ -51,10 +49,10 @@ class Audit:
 def audit(store: ArticleStore, remove_orphans: bool = False) -> Audit:
     """Compare the chunks with the registry (optionally deleting chunks no article lists)."""
     listed = {c for _, chunk_ids in store.versions().values() for c in chunk_ids}
-    stored = set(store.chunks.get(include=[])["ids"])
+    stored = store.chunk_ids()
     orphans = sorted(stored - listed)
-    if remove_orphans and orphans:
-        store.chunks.delete(ids=orphans)
+    if remove_orphans:
+        store.delete_chunks(orphans)
     return Audit(store.counts()[0], len(stored), tuple(orphans), tuple(sorted(listed - stored)))
 
 

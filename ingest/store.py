@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -11,6 +10,7 @@ from urllib.parse import urlsplit
 
 from newsqa.errors import StoreError
 
+from .registry import ChromaRegistry, SqliteRegistry, sqlite_path_for
 from .types import Article, Chunk
 
 __all__ = ["ArticleStore", "Hit", "StoredArticle", "content_hash", "open_client"]
@@ -82,13 +82,14 @@ def open_client(url: str | None = None, path: Path | None = None):
 
 
 class ArticleStore:
-    """Chunks with vectors, plus one registry record per article naming its current chunks.
+    """Chunks with vectors in Chroma, plus one registry record per article naming its current chunks.
 
-    The registry is the source of truth: a chunk counts only while its article's registry record
-    lists it, so a reader never sees half of an article that is being written or replaced.
+    The registry (`ingest.registry`: SQLite beside a local store, a Chroma collection of article vectors on a
+    server) is the source of truth: a chunk counts only while its article's record lists it, so a reader
+    never sees half of an article that is being written or replaced.
     """
 
-    def __init__(self, client, name: str = "newsqa"):
+    def __init__(self, client, name: str = "newsqa", registry=None):
         self.client = client
         self.name = name
         try:
@@ -96,10 +97,11 @@ class ArticleStore:
             self.chunks = client.get_or_create_collection(
                 f"{name}_chunks", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
             )
-            self.registry = client.get_or_create_collection(f"{name}_articles", embedding_function=None)
-            self.state = client.get_or_create_collection(f"{name}_state", embedding_function=None)
         except Exception as exc:
             raise StoreError(f"cannot open the collections of store {name!r}: {exc}") from exc
+        path = sqlite_path_for(client)
+        self.registry = registry or (SqliteRegistry(path, name) if path else ChromaRegistry(client, name))
+        self._migrate_legacy()
 
     def get(self, article_id: str) -> StoredArticle | None:
         """The registry record of one article, if it is in the store."""
@@ -109,61 +111,83 @@ class ArticleStore:
     def get_many(self, article_ids: Iterable[str]) -> dict[str, StoredArticle]:
         """Registry records by article id (ids not in the store are left out)."""
         ids = list(dict.fromkeys(article_ids))
-        if not ids:
-            return {}
-        result = self._call(self.registry.get, ids=ids, include=["metadatas"])
-        return {i: _stored(i, m) for i, m in zip(result["ids"], result["metadatas"])}
+        return {i: _stored(i, m) for i, _, m in self.registry.get_many(ids)} if ids else {}
 
     def articles(self, limit: int | None = None, offset: int = 0) -> list[StoredArticle]:
         """Registry records, newest ingest first."""
-        result = self._call(self.registry.get, include=["metadatas"])
-        stored = [_stored(i, m) for i, m in zip(result["ids"], result["metadatas"])]
+        stored = [_stored(i, m) for i, _, m in self.registry.all()]
         stored.sort(key=lambda a: (a.ingested_at, a.id), reverse=True)
         return stored[offset:offset + limit if limit is not None else None]
 
     def versions(self) -> dict[str, tuple[str, tuple[str, ...]]]:
         """Every article's (version, chunk ids), straight from the registry."""
-        result = self._call(self.registry.get, include=["metadatas"])
-        return {i: (m.get("version", ""), tuple(json.loads(m.get("chunk_ids", "[]"))))
-                for i, m in zip(result["ids"], result["metadatas"])}
+        return {i: (m.get("version", ""), tuple(json.loads(m.get("chunk_ids", "[]")))) for i, _, m in self.registry.all()}
 
     def generation(self) -> str | None:
         """A token that changes whenever any article is written or deleted (None before the first write)."""
-        result = self._call(self.state.get, ids=["generation"], include=["metadatas"])
-        return result["metadatas"][0].get("token") if result["ids"] else None
-
-    def _bump_generation(self) -> None:
-        token = uuid.uuid4().hex
-        self._call(self.state.upsert, ids=["generation"], embeddings=[[1.0]], metadatas=[{"token": token}])
+        return self.registry.generation()
 
     def stored_articles(self, batch: int = 500) -> Iterator[Article]:
         """Every article as ingested (text and metadata from the registry), for rebuilding the chunks."""
         offset = 0
         while True:
-            result = self._call(self.registry.get, include=["documents", "metadatas"], limit=batch, offset=offset)
-            for article_id, text, meta in zip(result["ids"], result["documents"], result["metadatas"]):
+            records = self.registry.all(with_text=True, limit=batch, offset=offset)
+            for article_id, text, meta in records:
                 yield Article(
                     id=article_id, title=meta.get("title", ""), text=text, url=meta.get("url") or None,
                     source=meta.get("source") or None, published=meta.get("published") or None,
                     authors=tuple(json.loads(meta.get("authors", "[]"))),
                 )
-            if len(result["ids"]) < batch:
+            if len(records) < batch:
                 return
             offset += batch
 
     def reset(self) -> None:
-        """Drop every collection of this store and start empty."""
-        for collection in (self.chunks, self.registry, self.state):
-            self._call(self.client.delete_collection, collection.name)
-        self.__init__(self.client, self.name)
+        """Drop every chunk and registry record of this store and start empty."""
+        self._call(self.client.delete_collection, self.chunks.name)
+        self.registry.reset()
+        self.__init__(self.client, self.name, self.registry)
 
     def counts(self) -> tuple[int, int]:
         """(articles, chunks) in the store."""
-        return self.article_count(), self._call(self.chunks.count)
+        return self.article_count(), self.chunk_count()
 
     def article_count(self) -> int:
         """Articles in the registry (readable even when the chunks' index is damaged)."""
-        return self._call(self.registry.count)
+        return self.registry.count()
+
+    def chunk_count(self) -> int:
+        """Chunks in the vector collection, current or not."""
+        return self._call(self.chunks.count)
+
+    def chunk_ids(self) -> set[str]:
+        """The ids of every stored chunk, current or not (for audits)."""
+        return set(self._call(self.chunks.get, include=[])["ids"])
+
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
+        """Delete chunks by id (orphans no article lists)."""
+        if chunk_ids:
+            self._call(self.chunks.delete, ids=list(chunk_ids))
+
+    def chunk_vector_at(self, offset: int) -> tuple[str, list[float]]:
+        """The id and vector of the stored chunk at `offset` (for index checks)."""
+        sample = self._call(self.chunks.get, limit=1, offset=offset, include=["embeddings"])
+        return sample["ids"][0], list(sample["embeddings"][0])
+
+    def nearest_chunk_ids(self, vector: Sequence[float], n: int) -> list[str]:
+        """The ids the vector index returns for `vector`, current or not (for index checks and benchmarks)."""
+        found = self._call(self.chunks.query, query_embeddings=[list(vector)], n_results=n, include=[])
+        return found["ids"][0]
+
+    def chunk_vectors(self, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
+        """The stored vector of each chunk id that exists."""
+        found = self._call(self.chunks.get, ids=list(chunk_ids), include=["embeddings"])
+        return {i: list(v) for i, v in zip(found["ids"], found["embeddings"])}
+
+    def index_settings(self) -> dict:
+        """The vector index's configuration (HNSW space and parameters), as Chroma reports it."""
+        config = self.chunks.configuration_json
+        return config.get("hnsw") or config
 
     def existing_chunk_ids(self, chunk_ids: Sequence[str], embedder: str) -> set[str]:
         """Those of the given chunk ids that already have a vector from this embedder."""
@@ -211,12 +235,10 @@ class ArticleStore:
                 metadatas=[{**_chunk_metadata(article, c), "embedder": embedder} for article, c, _ in new],
             )
         now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-        records = [_registry_record(article, version, chunks, previous.get(article.id), now)
-                   for article, version, chunks, _ in items]
         # The registry keeps each article's text too: the chunks can always be rebuilt from it.
-        self._call(self.registry.upsert, ids=[article.id for article, *_ in items], embeddings=[[1.0]] * len(items),
-                   metadatas=records, documents=[article.text for article, *_ in items])
-        self._bump_generation()
+        records = [(article.id, article.text, _registry_record(article, version, chunks, previous.get(article.id), now))
+                   for article, version, chunks, _ in items]
+        self.registry.put(records, self._article_vectors(items) if self.registry.needs_vectors else None)
         # Keep whatever the registry lists now: if another writer replaced an article meanwhile,
         # its chunks stay and ours go.
         current = self.get_many(article.id for article, *_ in items)
@@ -227,11 +249,9 @@ class ArticleStore:
     def delete(self, article_id: str) -> bool:
         """Remove an article and its chunks; False if it was not in the store."""
         existed = self.get(article_id) is not None
-        self._call(self.registry.delete, ids=[article_id])
-        self._bump_generation()
+        self.registry.delete(article_id)
         self._delete_stale({article_id: set()})
         return existed
-
     def search(self, vector: Sequence[float], k: int) -> list[Hit]:
         """The k nearest current chunks to a query vector, best first."""
         if k < 1:
@@ -265,8 +285,7 @@ class ArticleStore:
 
     def find_content(self, text: str) -> str | None:
         """The id of an article with the same text (a re-published copy), if there is one."""
-        found = self._call(self.registry.get, where={"content_hash": content_hash(text)}, include=[], limit=1)
-        return found["ids"][0] if found["ids"] else None
+        return self.registry.find_content(content_hash(text))
 
     def _delete_stale(self, keep: dict[str, set[str]]) -> None:
         """Delete the chunks of these articles that are not in their keep sets."""
@@ -275,6 +294,41 @@ class ArticleStore:
         stale = [i for i, m in zip(stored["ids"], stored["metadatas"]) if i not in keep.get(m["article_id"], set())]
         if stale:
             self._call(self.chunks.delete, ids=stale)
+
+    def _article_vectors(self, items) -> list[list[float]]:
+        """Each article's vector: the normalised mean of its chunks' vectors (new ones given, the rest stored)."""
+        given = {cid: v for *_, vectors in items for cid, v in vectors.items()}
+        wanted = [c.id for _, _, chunks, _ in items for c in chunks if c.id not in given]
+        if wanted:
+            given.update(self.chunk_vectors(wanted))
+        result = []
+        for _, _, chunks, _ in items:
+            rows = [given[c.id] for c in chunks if c.id in given]
+            mean = [sum(column) / len(rows) for column in zip(*rows)] if rows else []
+            size = sum(x * x for x in mean) ** 0.5 or 1.0
+            result.append([x / size for x in mean] or [0.0] * self._dimension())
+        return result
+
+    def _dimension(self) -> int:
+        sample = self._call(self.chunks.get, limit=1, include=["embeddings"])
+        return len(sample["embeddings"][0]) if sample["ids"] else 1
+
+    def _migrate_legacy(self) -> None:
+        """Stores written before the registry had its own table kept it in a `<name>_articles` collection with
+        placeholder vectors (and a `<name>_state` one): move its records over once, then drop those collections."""
+        names = {c.name for c in self._call(self.client.list_collections)}
+        legacy = f"{self.name}_articles"
+        if legacy in names:
+            old = self._call(self.client.get_collection, legacy, embedding_function=None)
+            found = self._call(old.get, include=["documents", "metadatas"])
+            records = list(zip(found["ids"], found["documents"], found["metadatas"]))
+            if records:
+                items = [(None, None, [Chunk(cid, i, "", 0, "") for cid in json.loads(m.get("chunk_ids", "[]"))], {})
+                         for i, _, m in records]
+                self.registry.put(records, self._article_vectors(items) if self.registry.needs_vectors else None)
+            self._call(self.client.delete_collection, legacy)
+        if f"{self.name}_state" in names:
+            self._call(self.client.delete_collection, f"{self.name}_state")
 
     def _call(self, method, *args, **kwargs):
         try:

@@ -12,6 +12,7 @@ from ingest import ArticleStore, Chunker, Ingestor
 from ingest.lexical import LexicalIndex
 from ingest.lock import StoreLock
 from ingest.maintenance import check
+from ingest.registry import Table
 from ingest.store import open_client
 from rag import QA, GenerationLLM, Retriever
 from rag.llm import embedded_llm, openai_chat
@@ -119,9 +120,12 @@ class Services:
 
     @cached_property
     def feeds(self):
-        from ingest.feeds import FeedReader
+        from ingest.feeds import FeedReader, migrate_feeds
 
-        return FeedReader(self.store.client, self.store.name, self.fetcher, self.ingestor)
+        # The feed list is this newsqa home's (a `chroma run` server shared by several homes shares the articles)
+        table = Table(self.settings.home / "newsqa.sqlite3", f"{self.store.name}_feeds")
+        migrate_feeds(self.store.client, self.store.name, table)
+        return FeedReader(table, self.fetcher, self.ingestor)
 
     @cached_property
     def llm(self):

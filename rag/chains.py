@@ -20,20 +20,12 @@ from langchain_core.runnables.history import RunnableWithMessageHistory
 from pydantic import ConfigDict, Field
 
 from ingest.store import Hit
+from ingest.vectorstore import hit_document
 
 from .retrieve import Retriever
 from .types import Answer
 
 __all__ = ["NewsRetriever", "answer_message", "hit_document", "with_message_history"]
-
-
-def hit_document(hit: Hit) -> Document:
-    """A retrieved chunk as a LangChain Document: its text, and where it comes from in `metadata`."""
-    return Document(
-        page_content=hit.text,
-        metadata={"article_id": hit.article_id, "title": hit.title, "url": hit.url, "published": hit.published,
-                  "source": hit.source, "chunk_id": hit.chunk_id, "score": hit.score, "relevance": hit.relevance},
-    )
 
 
 class NewsRetriever(BaseRetriever):

@@ -1,0 +1,115 @@
+"""newsqa's store behind LangChain's `VectorStore` interface.
+
+Each added Document is one article: newsqa cleans, chunks and embeds it through the same `Ingestor` as
+`newsqa ingest` (idempotent, crash-safe write order, the store's single-writer lock), and a search returns
+chunks as Documents whose metadata names their article.
+
+    store = NewsVectorStore(services.ingestor)
+    store.add_documents([Document("Riverton opened a bridge...", metadata={"id": "b1", "title": "Bridge opens"})])
+    store.similarity_search_with_score("bridge", k=3)   # [(Document, cosine), ...]
+    store.as_retriever().invoke("bridge")
+"""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.vectorstores import VectorStore
+
+from .chunk import Chunker
+from .pipeline import Ingestor
+from .store import ArticleStore, Hit, content_hash
+from .types import Article
+
+__all__ = ["NewsVectorStore", "hit_document"]
+
+_ARTICLE_FIELDS = ("title", "url", "source", "published")
+
+
+def hit_document(hit: Hit) -> Document:
+    """A retrieved chunk as a LangChain Document: its text, and where it comes from in `metadata`."""
+    return Document(
+        id=hit.chunk_id, page_content=hit.text,
+        metadata={"article_id": hit.article_id, "title": hit.title, "url": hit.url, "published": hit.published,
+                  "source": hit.source, "chunk_id": hit.chunk_id, "score": hit.score, "relevance": hit.relevance},
+    )
+
+
+class NewsVectorStore(VectorStore):
+    """Articles in, chunks out: a LangChain vector store over an `Ingestor` (its store, embedder and chunker)."""
+
+    def __init__(self, ingestor: Ingestor):
+        self.ingestor = ingestor
+
+    @property
+    def store(self) -> ArticleStore:
+        return self.ingestor.store
+
+    @property
+    def embeddings(self) -> Embeddings:
+        return self.ingestor.embeddings
+
+    def add_texts(self, texts: Iterable[str], metadatas: list[dict] | None = None, *, ids: list[str] | None = None,
+                  **kwargs: Any) -> list[str]:
+        """Ingest each text as one article; its id is `ids[i]`, else metadata "id" / "article_id", else a hash of
+        the text. Metadata "title", "url", "source", "published" and "authors" become the article's."""
+        texts = list(texts)
+        metadatas = metadatas or [{} for _ in texts]
+        if len(metadatas) != len(texts) or (ids is not None and len(ids) != len(texts)):
+            raise ValueError(f"got {len(texts)} texts, {len(metadatas)} metadatas and "
+                             f"{'no' if ids is None else len(ids)} ids; give one of each per text")
+        articles = [_article(text, meta, ids[i] if ids else None) for i, (text, meta) in enumerate(zip(texts, metadatas))]
+        report = self.ingestor.ingest(articles)
+        if report.skipped:
+            raise ValueError("; ".join(f"{s.where}: {s.reason}" for s in report.skipped))
+        return [a.id for a in articles]
+
+    def similarity_search_with_score(self, query: str, k: int = 4, **kwargs: Any) -> list[tuple[Document, float]]:
+        """The k chunks nearest to `query` (current versions only), with their cosine similarity."""
+        return [(hit_document(h), h.score) for h in self.store.search(self.embeddings.embed_query(query), k)]
+
+    def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
+        return [doc for doc, _ in self.similarity_search_with_score(query, k, **kwargs)]
+
+    def similarity_search_by_vector(self, embedding: list[float], k: int = 4, **kwargs: Any) -> list[Document]:
+        return [hit_document(h) for h in self.store.search(embedding, k)]
+
+    def _select_relevance_score_fn(self):
+        return lambda score: score  # already a cosine similarity, higher is closer
+
+    def delete(self, ids: list[str] | None = None, **kwargs: Any) -> bool:
+        """Delete articles (and their chunks) by article id; True when every one was in the store."""
+        if not ids:
+            raise ValueError("name the article ids to delete")
+        return all([self.store.delete(article_id) for article_id in ids])
+
+    def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
+        """The articles with these ids, whole, as Documents (ids not in the store are left out)."""
+        wanted = set(ids)
+        return [Document(id=a.id, page_content=a.text,
+                         metadata={"article_id": a.id, **{f: getattr(a, f) for f in _ARTICLE_FIELDS}})
+                for a in self.store.stored_articles() if a.id in wanted]
+
+    @classmethod
+    def from_texts(cls, texts: list[str], embedding: Embeddings, metadatas: list[dict] | None = None, *,
+                   ids: list[str] | None = None, client=None, collection_name: str = "newsqa",
+                   chunk_tokens: int = 200, chunk_overlap: int = 40, **kwargs: Any) -> "NewsVectorStore":
+        """A store over `client` (a Chroma client; in memory when None) holding `texts` as articles."""
+        if client is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
+        count = getattr(embedding, "count_tokens", None) or (lambda batch: [len(t.split()) for t in batch])
+        store = cls(Ingestor(ArticleStore(client, collection_name), embedding, Chunker(count, chunk_tokens, chunk_overlap)))
+        store.add_texts(texts, metadatas, ids=ids)
+        return store
+
+
+def _article(text: str, meta: dict, given_id: str | None) -> Article:
+    article_id = given_id or meta.get("id") or meta.get("article_id") or "doc-" + content_hash(text)[:16]
+    authors = meta.get("authors") or ()
+    return Article(id=str(article_id), text=text, authors=tuple([authors] if isinstance(authors, str) else authors),
+                   **{f: (str(meta[f]) if meta.get(f) is not None else ("" if f == "title" else None))
+                      for f in _ARTICLE_FIELDS})
