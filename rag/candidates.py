@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .evidence import Evidence
-from .text import STOPWORDS, normalise_answer, stem, words
+from .text import STOPWORDS, normalise_answer, number_words_as_digits, stem, words
 
 __all__ = [
     "Candidate", "agreement", "answer_type", "asked_roles", "candidate_key", "counts_what_is_asked", "display_text",
@@ -124,9 +124,6 @@ _NUMBER = re.compile(
     r"(?:\s*(?:%|percent\b|per cent\b))?(?:\s*(?:million|billion|trillion|thousand)\b)?",
     re.I,
 )
-_WORD_NUMBERS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
 _QUOTED = re.compile(r"[“\"]([^”\"]{2,80})[”\"]")
 _CAPITAL = re.compile(r"[A-Z][\w'’.&-]*|\d+[A-Za-z]*")
 _CONNECTORS = {"of", "the", "de", "du", "la", "le", "von", "van", "der", "al", "bin", "and", "for", "&", "y", "da"}
@@ -255,7 +252,7 @@ def display_text(candidate: Candidate) -> str:
     """
     if candidate.kind != "number":
         return candidate.text
-    return re.sub(r"[A-Za-z]+", lambda m: _WORD_NUMBERS.get(m.group(0).lower(), m.group(0)), candidate.text)
+    return number_words_as_digits(candidate.text)
 
 
 def candidate_key(text: str) -> str:
@@ -264,7 +261,7 @@ def candidate_key(text: str) -> str:
     >>> candidate_key("Four astronauts"), candidate_key("the 4 astronauts")
     ('4 astronauts', '4 astronauts')
     """
-    return " ".join(_WORD_NUMBERS.get(w, w) for w in normalise_answer(text).split())
+    return normalise_answer(number_words_as_digits(text))
 
 
 def proximity(candidate: Candidate, asked: set[str]) -> float:

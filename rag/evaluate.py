@@ -3,7 +3,7 @@
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +12,8 @@ from newsqa.errors import LoadError
 from .metrics import contains, exact_match, f1, first_rank, numeric_match, percentile
 from .qa import QA
 
-__all__ = ["EvalQuestion", "EvalRun", "METRICS", "aggregate", "evaluate", "read_questions"]
+__all__ = ["EvalQuestion", "EvalRun", "METRICS", "QuestionResult", "aggregate", "evaluate", "read_questions",
+           "score_question"]
 
 METRICS = (
     "em", "f1", "contains", "numeric_match", "abstention_accuracy", "false_abstention_rate",
@@ -110,22 +111,52 @@ def _strings(record: dict, key: str) -> list[str]:
 ChunkTexts = Callable[[Sequence[str]], dict[str, str]]
 
 
+@dataclass(frozen=True)
+class QuestionResult:
+    """One question's answer and its value on each metric (None where the metric does not apply to it)."""
+
+    id: str
+    question: str
+    answerable: bool
+    answers: list[str]
+    answer: str
+    abstained: bool
+    latency_s: float
+    draft: str | None = None
+    citations: list[dict] = field(default_factory=list)
+    em: float | None = None
+    f1: float | None = None
+    contains: float | None = None
+    numeric_match: float | None = None
+    citation_ok: float | None = None  # the first citation holds an accepted answer (right answers only)
+    rank: int | None = None  # of the first retrieved passage holding an accepted answer
+    recall: float | None = None
+    rr: float | None = None
+    mc_choice: int | None = None
+    mc_correct: float | None = None
+    fields: dict = field(default_factory=dict)  # the question's other fields, for `--by`
+
+    def as_dict(self) -> dict:
+        """The JSON object of one `per_question` entry of `newsqa eval --json`."""
+        return asdict(self)
+
+
 @dataclass
 class EvalRun:
     """Per-question results and the metrics over them."""
 
-    per_question: list[dict]
+    per_question: list[QuestionResult]
     wall_s: float = 0.0
 
     def summary(self, by: Sequence[str] = ()) -> dict:
         """The JSON object of `newsqa eval --json`."""
-        answerable = sum(1 for r in self.per_question if r["answerable"])
+        answerable = sum(1 for r in self.per_question if r.answerable)
         result = {
             "n": len(self.per_question),
             "n_answerable": answerable,
             "n_unanswerable": len(self.per_question) - answerable,
             "metrics": aggregate(self.per_question),
-            "per_question": self.per_question,
+            "per_question": [r.as_dict() for r in self.per_question],
             "wall_s": round(self.wall_s, 1),
         }
         if by:
@@ -134,7 +165,7 @@ class EvalRun:
 
 
 def evaluate(qa: QA, questions: Sequence[EvalQuestion], chunk_texts: ChunkTexts, *, k: int | None = None,
-             progress: Callable[[dict], None] | None = None) -> EvalRun:
+             progress: Callable[[QuestionResult], None] | None = None) -> EvalRun:
     """Ask every question (and pick among its choices, if any) and score the answers."""
     started, results = time.perf_counter(), []
     for question in questions:
@@ -144,7 +175,7 @@ def evaluate(qa: QA, questions: Sequence[EvalQuestion], chunk_texts: ChunkTexts,
     return EvalRun(results, time.perf_counter() - started)
 
 
-def score_question(qa: QA, q: EvalQuestion, chunk_texts: ChunkTexts, *, k: int | None = None) -> dict:
+def score_question(qa: QA, q: EvalQuestion, chunk_texts: ChunkTexts, *, k: int | None = None) -> QuestionResult:
     """One question's answer and the per-question value of every metric (None where it does not apply)."""
     began = time.perf_counter()
     answer = qa.ask(q.question, history=q.history, k=k, as_of=q.asked_on)
@@ -152,26 +183,23 @@ def score_question(qa: QA, q: EvalQuestion, chunk_texts: ChunkTexts, *, k: int |
     texts = chunk_texts(list(answer.retrieved) + [c.chunk_id for c in answer.citations[:1]])
     retrieved = [texts.get(i, "") for i in answer.retrieved]
     golds = list(q.answers)
-    row = {
-        "id": q.id, "question": q.question, "answerable": q.answerable, "answers": golds,
-        "answer": answer.text, "abstained": answer.abstained, "draft": answer.draft,
-        "citations": [c.__dict__ for c in answer.citations], "latency_s": round(latency, 3),
-        "em": None, "f1": None, "contains": None, "numeric_match": None, "citation_ok": None,
-        "rank": None, "recall": None, "rr": None, "mc_choice": None, "mc_correct": None,
-        "fields": q.fields,
-    }
+    row = QuestionResult(
+        id=q.id, question=q.question, answerable=q.answerable, answers=golds, answer=answer.text,
+        abstained=answer.abstained, draft=answer.draft, citations=[asdict(c) for c in answer.citations],
+        latency_s=round(latency, 3), fields=q.fields,
+    )
     if q.answerable:
         said = "" if answer.abstained else answer.text
         rank = first_rank(retrieved, golds)
-        row.update(
-            em=exact_match(said, golds), f1=round(f1(said, golds), 4), contains=contains(said, golds),
+        right = contains(said, golds)
+        row = replace(
+            row, em=exact_match(said, golds), f1=round(f1(said, golds), 4), contains=right,
             numeric_match=numeric_match(said, golds) if said or numeric_match("", golds) is not None else None,
             rank=rank, recall=float(rank is not None), rr=1.0 / rank if rank else 0.0,
+            citation_ok=contains(texts.get(answer.citations[0].chunk_id, ""), golds) if right and answer.citations else None,
         )
-        if row["contains"] and answer.citations:
-            row["citation_ok"] = contains(texts.get(answer.citations[0].chunk_id, ""), golds)
     if q.choices:
-        row.update(_multiple_choice(qa, q, k))
+        row = replace(row, **_multiple_choice(qa, q, k))
     return row
 
 
@@ -183,23 +211,23 @@ def _multiple_choice(qa: QA, q: EvalQuestion, k: int | None) -> dict:
     return {"mc_choice": answer.choice, "mc_correct": float(correct)}
 
 
-def aggregate(rows: Sequence[dict]) -> dict:
+def aggregate(rows: Sequence[QuestionResult]) -> dict:
     """Every metric over the rows, as a percentage with one decimal (latencies in seconds)."""
-    answerable = [r for r in rows if r["answerable"]]
-    unanswerable = [r for r in rows if not r["answerable"]]
-    latencies = [r["latency_s"] for r in rows]
+    answerable = [r for r in rows if r.answerable]
+    unanswerable = [r for r in rows if not r.answerable]
+    latencies = [r.latency_s for r in rows]
     p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
     return {
-        "em": _mean(r["em"] for r in answerable),
-        "f1": _mean(r["f1"] for r in answerable),
-        "contains": _mean(r["contains"] for r in answerable),
-        "numeric_match": _mean(r["numeric_match"] for r in answerable),
-        "abstention_accuracy": _mean(float(r["abstained"]) for r in unanswerable),
-        "false_abstention_rate": _mean(float(r["abstained"]) for r in answerable),
-        "citation_precision": _mean(r["citation_ok"] for r in answerable),
-        "recall_at_k": _mean(r["recall"] for r in answerable),
-        "mrr": _mean(r["rr"] for r in answerable),
-        "mc_accuracy": _mean(r["mc_correct"] for r in rows),
+        "em": _mean(r.em for r in answerable),
+        "f1": _mean(r.f1 for r in answerable),
+        "contains": _mean(r.contains for r in answerable),
+        "numeric_match": _mean(r.numeric_match for r in answerable),
+        "abstention_accuracy": _mean(float(r.abstained) for r in unanswerable),
+        "false_abstention_rate": _mean(float(r.abstained) for r in answerable),
+        "citation_precision": _mean(r.citation_ok for r in answerable),
+        "recall_at_k": _mean(r.recall for r in answerable),
+        "mrr": _mean(r.rr for r in answerable),
+        "mc_accuracy": _mean(r.mc_correct for r in rows),
         "latency_p50_s": round(p50, 3) if p50 is not None else None,
         "latency_p95_s": round(p95, 3) if p95 is not None else None,
     }
@@ -210,10 +238,10 @@ def _mean(values) -> float | None:
     return round(100 * sum(present) / len(present), 1) if present else None
 
 
-def _subsets(rows: Sequence[dict], name: str) -> dict:
-    groups: dict[str, list[dict]] = {}
+def _subsets(rows: Sequence[QuestionResult], name: str) -> dict:
+    groups: dict[str, list[QuestionResult]] = {}
     for row in rows:
-        value = row["fields"].get(name, row.get(name))
+        value = row.fields.get(name, getattr(row, name, None))
         if isinstance(value, bool):
             groups.setdefault(str(value).lower(), []).append(row)
     return {value: {"n": len(group), "metrics": aggregate(group)} for value, group in sorted(groups.items())}

@@ -1,10 +1,9 @@
 """Answer metrics: SQuAD's exact match and F1, whole-word containment, numbers, retrieval ranks."""
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 
-from .text import normalise_answer
+from .text import digits, normalise_answer, number_runs
 
 __all__ = [
     "contains",
@@ -56,56 +55,13 @@ def contains(text: str, golds: Sequence[str]) -> float:
     return float(any(normalise_answer(g) and f" {normalise_answer(g)} " in haystack for g in golds))
 
 
-_UNITS = {
-    w: i for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-        "sixteen seventeen eighteen nineteen".split()
-    )
-}
-_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i > 1}
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
-_TOKEN = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[a-z]+|[^\w\s]")  # punctuation ends a number
-
-
 def normalised_numbers(text: str) -> set[str]:
     """Every number in the text, as digits: "5,000", "5000", "five thousand" and "5 thousand" agree.
 
     >>> sorted(normalised_numbers("five thousand, 5,000 and 1.5 million; twenty-one of 104"))
     ['104', '1500000', '21', '5000']
     """
-    found: set[str] = set()
-    total, current, last = 0.0, 0.0, None  # last: what the previous token of the number was
-
-    def flush():
-        nonlocal total, current, last
-        if last is not None:
-            found.add(_digits(total + current))
-        total, current, last = 0.0, 0.0, None
-
-    for token in _TOKEN.findall(text.lower().replace("-", " ")):
-        if token[0].isdigit():
-            flush()
-            current, last = float(token.replace(",", "")), "digit"
-        elif token in _UNITS:
-            if not (last in ("hundred", "scale") or (last == "tens" and _UNITS[token] < 10)):
-                flush()
-            current, last = current + _UNITS[token], "unit"
-        elif token in _TENS:
-            if last not in ("hundred", "scale"):
-                flush()
-            current, last = current + _TENS[token], "tens"
-        elif token == "hundred" and last is not None:
-            current, last = (current or 1) * 100, "hundred"
-        elif token in _SCALES and last is not None:
-            total, current, last = total + (current or 1) * _SCALES[token], 0.0, "scale"
-        elif not (token == "and" and last in ("hundred", "scale")):
-            flush()
-    flush()
-    return found
-
-
-def _digits(value: float) -> str:
-    return str(int(value)) if value == int(value) else f"{value:g}"
+    return {digits(value) for _, _, value, _ in number_runs(text)}
 
 
 def numeric_match(prediction: str, golds: Sequence[str]) -> float | None:

@@ -222,7 +222,7 @@ class QA(Runnable[QAInput, Answer]):
             for i in w.passages:
                 hit = passages[i]
                 quotes.setdefault(hit.article_id, Citation(hit.article_id, hit.title, hit.url, hit.published, hit.chunk_id,
-                                                           quote_for(w.text, hit), hit.score))
+                                                           quote_for(w.text, hit), hit.score, hit.source))
         text = " ".join(w.text + "." + "".join(f" [{n}]" for n in dict.fromkeys(
             articles.index(passages[i].article_id) + 1 for i in w.passages)) for w in kept)
         return Answer(text=text, abstained=False, citations=tuple(quotes[a] for a in articles),
@@ -262,7 +262,8 @@ class QA(Runnable[QAInput, Answer]):
             first_chunk = record.chunk_ids[0] if record and record.chunk_ids else hit.chunk_id
             opening = first_sentence(texts.get(first_chunk, hit.text))
             lines.append(f"{hit.title or hit.article_id} ({hit.published or 'undated'}): {opening} [{number}]")
-            citations.append(Citation(hit.article_id, hit.title, hit.url, hit.published, first_chunk, opening, hit.score))
+            citations.append(Citation(hit.article_id, hit.title, hit.url, hit.published, first_chunk, opening, hit.score,
+                                      hit.source))
         return Answer(text="\n".join(lines), abstained=False, citations=tuple(citations), timings=timings, **context)
 
     def _answer(self, query, draft, evidence, timings, context) -> Answer:
@@ -277,8 +278,8 @@ class QA(Runnable[QAInput, Answer]):
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, draft=draft, **context)
         text = display_text(best)
         support = [best.evidence] + [e for e in supporting(text, query, evidence) if e.hit.article_id != best.evidence.hit.article_id]
-        text += _as_of(best, scored) or _updated(best)
-        return Answer(text=text, abstained=False, citations=_citations(support), timings=timings, draft=draft, **context)
+        return Answer(text=text, abstained=False, citations=_citations(support), timings=timings, draft=draft,
+                      updated=best.evidence.hit.updated, disputed=_disputed(best, scored), **context)
 
 
 def _request(input: QAInput, overrides: dict) -> dict:
@@ -321,29 +322,20 @@ _FOLLOW_UP = re.compile(r"^\s*(and|but|so|also|what about|how about)\b|\b(it|its
                         r"there)\b", re.I)
 
 
-def _updated(best: Candidate) -> str:
-    """An answer from a story that changed since it was first seen says which version it used."""
-    return f" (as of {best.evidence.hit.updated})" if best.evidence.hit.updated else ""
-
-
 # A number another article gives is a rival when the scorer finds it at least this plausible, relative to ours.
 RIVAL_SHARE = 0.5
 
 
-def _as_of(best: Candidate, scored: Sequence[Scored]) -> str:
-    """For a number that other articles give differently, say whose number it is and when."""
+def _disputed(best: Candidate, scored: Sequence[Scored]) -> bool:
+    """Whether other articles, as much about the question, give a different number nearly as plausibly."""
     if best.kind != "number":
-        return ""
+        return False
     top = next(s.probability for s in scored if s.candidate is best)
     rivals = [s.candidate for s in scored[:8] if s.candidate is not best and s.candidate.kind == "number"
               and s.probability >= RIVAL_SHARE * top
               and s.candidate.evidence.hit.article_id != best.evidence.hit.article_id
               and s.candidate.evidence.overlap >= best.evidence.overlap]  # as much about the question as ours
-    if not rivals:
-        return ""
-    hit = best.evidence.hit
-    who = hit.source or hit.title or hit.article_id
-    return f" (as of {hit.published}, {who})" if hit.published else f" (according to {who})"
+    return bool(rivals)
 
 
 def _timings(started: float, retrieved_at: float) -> dict:
@@ -385,5 +377,6 @@ def _citations(support: list[Evidence], limit: int | None = MAX_CITATIONS) -> tu
             continue
         seen.add(item.hit.article_id)
         hit = item.hit
-        citations.append(Citation(hit.article_id, hit.title, hit.url, hit.published, hit.chunk_id, item.text, hit.score))
+        citations.append(Citation(hit.article_id, hit.title, hit.url, hit.published, hit.chunk_id, item.text, hit.score,
+                                  hit.source))
     return tuple(citations[:limit])

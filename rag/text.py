@@ -6,7 +6,8 @@ import unicodedata
 
 from ingest.text import STOPWORDS, content_words, stem, words
 
-__all__ = ["STOPWORDS", "content_words", "normalise_answer", "numbers_in", "stem", "words"]
+__all__ = ["STOPWORDS", "content_words", "normalise_answer", "number_runs", "number_words_as_digits", "numbers_in",
+           "stem", "words"]
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?![\w])")
 
@@ -32,3 +33,88 @@ def normalise_answer(text: str) -> str:
     """
     text = "".join(ch for ch in unicodedata.normalize("NFKC", text).lower() if ch not in _PUNCTUATION)
     return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+_UNITS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i > 1}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
+# a number with digits, a word (hyphenated words stay one token: "twenty-one"), or punctuation (which ends a number)
+_NUMBER_TOKEN = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[A-Za-z]+(?:-[A-Za-z]+)*|[^\w\s]")
+
+
+def number_runs(text: str) -> list[tuple[int, int, float, bool]]:
+    """Each number in the text, written in digits, words or both: (start, end, value, has words).
+    The one reader of number words in newsqa (candidates, answer keys and the evaluation's numeric match use it).
+
+    >>> [(text[a:b], v) for text in ["twenty-one of 104, five thousand and 1.5 million"] for a, b, v, _ in number_runs(text)]
+    [('twenty-one', 21.0), ('104', 104.0), ('five thousand', 5000.0), ('1.5 million', 1500000.0)]
+    """
+    runs: list[tuple[int, int, float, bool]] = []
+    state = {"total": 0.0, "current": 0.0, "last": None, "start": 0, "end": 0, "words": False}
+
+    def flush():
+        if state["last"] is not None:
+            runs.append((state["start"], state["end"], state["total"] + state["current"], state["words"]))
+        state.update(total=0.0, current=0.0, last=None, words=False)
+
+    for match in _NUMBER_TOKEN.finditer(text):
+        token = match.group(0).lower()
+        if not token[0].isalnum():  # punctuation ends a number
+            flush()
+            continue
+        parts = token.split("-") if token[0].isalpha() else [token]
+        if token[0].isalpha() and not all(p in _UNITS or p in _TENS or p in _SCALES for p in parts):
+            if not (token == "and" and state["last"] in ("hundred", "scale")):  # "two hundred and five"
+                flush()
+            continue
+        for part in parts:
+            _read_number_part(part, state, flush, match.start())
+        state["end"] = match.end()
+    flush()
+    return runs
+
+
+def _read_number_part(part: str, state: dict, flush, at: int) -> None:
+    last = state["last"]
+    if part[0].isdigit():
+        flush()
+        state.update(current=float(part.replace(",", "")), last="digit", start=at)
+        return
+    state["words"] = True
+    if part in _UNITS:
+        if not (last in ("hundred", "scale") or (last == "tens" and _UNITS[part] < 10)):
+            flush()
+            state.update(start=at, words=True)
+        state.update(current=state["current"] + _UNITS[part], last="unit")
+    elif part in _TENS:
+        if last not in ("hundred", "scale"):
+            flush()
+            state.update(start=at, words=True)
+        state.update(current=state["current"] + _TENS[part], last="tens")
+    elif last is None:  # a scale word alone ("hundreds of", "a million") is not a number here
+        flush()
+    elif part == "hundred":
+        state.update(current=(state["current"] or 1) * 100, last="hundred")
+    else:
+        state.update(total=state["total"] + (state["current"] or 1) * _SCALES[part], current=0.0, last="scale")
+
+
+def number_words_as_digits(text: str) -> str:
+    """The text with each number written in words given in digits.
+
+    >>> number_words_as_digits("Four astronauts and twenty-one crew; 5 thousand; one-third")
+    '4 astronauts and 21 crew; 5 thousand; one-third'
+    """
+    pieces, at = [], 0
+    for start, end, value, has_words in number_runs(text):
+        if has_words and not text[start].isdigit():
+            pieces += [text[at:start], digits(value)]
+            at = end
+    return "".join(pieces) + text[at:]
+
+
+def digits(value: float) -> str:
+    """A number as its shortest digits: 5000.0 -> "5000", 1.5 -> "1.5"."""
+    return str(int(value)) if value == int(value) else f"{value:g}"

@@ -588,12 +588,10 @@ def validate(models: Models, askings: Sequence[Asking], qas: dict[str, QA], peri
     rows = []
     for done, asking in enumerate(askings, start=1):
         qa = qas[period_of[asking.question.id]]
-        row = score_question(qa, asking.question, qa.retriever.store.chunk_texts)
-        row["in_corpus"] = asking.in_corpus
-        rows.append(row)
+        rows.append(score_question(qa, asking.question, qa.retriever.store.chunk_texts))
         if progress:
             progress("validating", done, len(askings))
-    inside = [r for r in rows if r["in_corpus"]]
+    inside = [row for row, asking in zip(rows, askings) if asking.in_corpus]
     return {
         "questions": len(rows), "in_corpus": len(inside),
         "all": aggregate(rows), "answer_in_corpus": aggregate(inside),

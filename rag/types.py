@@ -31,6 +31,7 @@ class Citation:
     chunk_id: str
     quote: str
     score: float
+    source: str | None = None  # the site or file the article came from
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class Answer:
     choice: int | None = None  # index of the chosen option, for multiple-choice questions
     draft: str | None = None  # what the model wrote before verification
     kind: str = "factoid"  # factoid (a span), explanatory (cited sentences) or latest (newest articles)
+    updated: str | None = None  # the story changed after it was first seen; the answer is from this day's version
+    disputed: bool = False  # other articles give a different number: the answer is its first source's, as of its date
 
     def as_dict(self) -> dict:
         """The JSON object of `newsqa ask --json` and `POST /v1/ask`."""
@@ -57,4 +60,6 @@ class Answer:
             "kind": self.kind,
             "citations": [asdict(c) for c in self.citations],
             "timings": dict(self.timings),
+            "updated": self.updated,
+            "disputed": self.disputed,
         }

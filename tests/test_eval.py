@@ -4,7 +4,7 @@ from html.parser import HTMLParser
 import pytest
 from click.testing import CliRunner
 
-from rag.evaluate import EvalQuestion, aggregate, evaluate, read_questions
+from rag.evaluate import EvalQuestion, QuestionResult, aggregate, evaluate, read_questions
 from ui.cli import cli
 from ui.report import metrics_table, render_report
 
@@ -17,10 +17,9 @@ def write_lines(path, *lines):
 
 
 def row(**values):
-    base = {"answerable": True, "abstained": False, "latency_s": 1.0, "em": 0.0, "f1": 0.0, "contains": 0.0,
-            "numeric_match": None, "citation_ok": None, "recall": 0.0, "rr": 0.0, "mc_correct": None,
-            "fields": {}}
-    return {**base, **values}
+    base = {"id": "q", "question": "?", "answers": ["a"], "answer": "", "answerable": True, "abstained": False,
+            "latency_s": 1.0, "em": 0.0, "f1": 0.0, "contains": 0.0, "recall": 0.0, "rr": 0.0}
+    return QuestionResult(**{**base, **values})
 
 
 def test_reader_reports_malformed_lines_with_numbers_and_keeps_the_rest(tmp_path):
@@ -95,11 +94,11 @@ def test_evaluate_scores_each_question(seeded):
     ]
     run = evaluate(seeded.qa, questions, seeded.store.chunk_texts)
     first, second, third = run.per_question
-    assert first["answer"] in ("104", "around 104", "more than 100")
-    assert (first["em"], first["contains"], first["numeric_match"]) == (1.0, 1.0, 1.0)
-    assert first["citation_ok"] == 1.0 and first["recall"] == 1.0 and first["rank"] >= 1
-    assert second["abstained"] is True and second["em"] is None
-    assert third["mc_choice"] == 1 and third["mc_correct"] == 1.0
+    assert first.answer in ("104", "around 104", "more than 100")
+    assert (first.em, first.contains, first.numeric_match) == (1.0, 1.0, 1.0)
+    assert first.citation_ok == 1.0 and first.recall == 1.0 and first.rank >= 1
+    assert second.abstained is True and second.em is None
+    assert third.mc_choice == 1 and third.mc_correct == 1.0
     summary = run.summary()
     assert (summary["n"], summary["n_answerable"], summary["n_unanswerable"]) == (3, 2, 1)
     assert summary["metrics"]["abstention_accuracy"] == 100.0

@@ -63,8 +63,8 @@ def test_empty_store_abstains_without_calling_the_model(make_services):
 
 def test_as_dict_has_exactly_the_documented_shape(seeded):
     data = json.loads(json.dumps(seeded(" 104").qa.ask(RECAPTURED).as_dict()))
-    assert set(data) == {"question", "answer", "abstained", "kind", "citations", "timings"}
-    assert set(data["citations"][0]) == {"article_id", "title", "url", "published", "chunk_id", "quote", "score"}
+    assert set(data) == {"question", "answer", "abstained", "kind", "citations", "timings", "updated", "disputed"}
+    assert set(data["citations"][0]) == {"article_id", "title", "url", "published", "chunk_id", "quote", "score", "source"}
     assert set(data["timings"]) == {"retrieve_s", "generate_s", "total_s"}
     assert data["question"] == RECAPTURED and data["abstained"] is False
 

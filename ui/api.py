@@ -27,7 +27,7 @@ from newsqa import ModelError, NewsQAError, StoreError
 from newsqa.app import Services
 from rag import Answer, check_question
 
-from .format import sources_text
+from .format import answer_text
 from .uploads import MAX_UPLOAD_BYTES, UploadError, articles_from_upload
 
 __all__ = ["ApiError", "create_api"]
@@ -133,7 +133,7 @@ def create_api(services: Services) -> FastAPI:
             return _sse(_chat_chunks(services, gate.acquire(), question, history), done=True)
         with gate.enter():
             answer = _guard(services.qa.ask, question, history=history)
-        return _completion(answer, _usage(services, request.messages, _content(answer)))
+        return _completion(answer, _usage(services, request.messages, answer_text(answer)))
 
     @app.get("/v1/models", tags=["questions"])
     def models():
@@ -272,7 +272,7 @@ def _completion(answer: Answer, usage: dict) -> dict:
         "object": "chat.completion",
         "created": int(time.time()),
         "model": "newsqa",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": _content(answer)}, "finish_reason": "stop"}],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": answer_text(answer)}, "finish_reason": "stop"}],
         "usage": usage,
         "citations": [c.url or c.article_id for c in answer.citations],  # OpenAI-style: links (ids without one)
         "sources": _sources(answer),
@@ -320,11 +320,6 @@ def _install_docs(app: FastAPI) -> None:
                                    swagger_favicon_url="/docs-assets/favicon-32x32.png")
 
 
-def _content(answer: Answer) -> str:
-    sources = sources_text(answer)
-    return f"{answer.text}\n\n{sources}" if sources else answer.text
-
-
 def _ask_events(services: Services, release, question: str, kwargs: dict) -> Iterator[tuple[str, dict]]:
     try:
         for event in _guarded_stream(services, question, kwargs):
@@ -348,7 +343,7 @@ def _chat_chunks(services: Services, release, question: str, history: list[str])
         for event in _guarded_stream(services, question, {"history": history}):
             if isinstance(event, Answer):
                 # Only the verified answer reaches an OpenAI client, in pieces as a client expects them.
-                for piece in re.findall(r"\S+\s*|\s+", _content(event)):
+                for piece in re.findall(r"\S+\s*|\s+", answer_text(event)):
                     yield "", chunk({"content": piece})
                 yield "", chunk({}, "stop", citations=[c.url or c.article_id for c in event.citations],
                                 sources=_sources(event), newsqa=_answer_json(event))

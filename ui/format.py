@@ -5,7 +5,8 @@ import re
 
 from rag import Answer, Progress
 
-__all__ = ["answer_markdown", "answer_text", "escape_markdown", "literal", "marked", "progress_text", "sources_text", "store_markdown"]
+__all__ = ["answer_markdown", "answer_text", "escape_markdown", "literal", "marked", "progress_text", "qualifier", "sources_text",
+           "store_markdown"]
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
@@ -41,10 +42,27 @@ def progress_text(progress: Progress) -> str:
     return "Searching the articles…"
 
 
+def qualifier(answer: Answer) -> str:
+    """What a reader must know about when the answer holds: whose number it is when articles disagree, or the
+    day of the story's version when the story changed since it was first seen.
+
+    >>> from rag import Citation
+    >>> source = Citation("a", "Flood toll rises", None, "2026-03-04", "a:0", "19 died.", 0.9, "late.example")
+    >>> qualifier(Answer("q", "19", False, (source,), disputed=True)), qualifier(Answer("q", "19", False, updated="2026-03-05"))
+    (' (as of 2026-03-04, late.example)', ' (as of 2026-03-05)')
+    """
+    if answer.disputed and answer.citations:
+        first = answer.citations[0]
+        who = first.source or first.title or first.article_id
+        return f" (as of {first.published}, {who})" if first.published else f" (according to {who})"
+    return f" (as of {answer.updated})" if answer.updated else ""
+
+
 def answer_text(answer: Answer) -> str:
     """An answer and its numbered sources as plain text for the terminal."""
     sources = sources_text(answer)
-    return f"{answer.text}\n\n{sources}" if sources else answer.text
+    text = answer.text + qualifier(answer)
+    return f"{text}\n\n{sources}" if sources else text
 
 
 def sources_text(answer: Answer) -> str:
@@ -68,7 +86,7 @@ def answer_markdown(answer: Answer) -> str:
     elif answer.kind == "explanatory":
         parts = [escape_markdown(answer.text)]
     else:
-        parts = [f"**{escape_markdown(answer.text)}**"]
+        parts = [f"**{escape_markdown(answer.text)}**{escape_markdown(qualifier(answer))}"]
         if answer.citations:
             parts.append(f"> {marked(answer.citations[0].quote, answer.text)} \\[1\\]")
     if answer.query:
@@ -89,11 +107,10 @@ def marked(sentence: str, answer: str) -> str:
     >>> marked("SDF recaptured around 104 militants.", "around 104")
     'SDF recaptured **around 104** militants\\\\.'
     """
-    core = re.sub(r"\s*\((as of|according to) [^)]*\)$", "", answer)
-    at = sentence.lower().find(core.lower()) if core else -1
+    at = sentence.lower().find(answer.lower()) if answer else -1
     if at < 0:
         return escape_markdown(sentence)
-    end = at + len(core)
+    end = at + len(answer)
     return f"{escape_markdown(sentence[:at])}**{escape_markdown(sentence[at:end])}**{escape_markdown(sentence[end:])}"
 
 
