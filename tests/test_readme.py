@@ -18,7 +18,7 @@ def readme_blocks(kind: str) -> list[str]:
 
 
 def test_the_readme_has_tested_examples():
-    assert len(readme_blocks("curl")) == 1 and len(readme_blocks("python")) == 2
+    assert len(readme_blocks("curl")) == 1 and len(readme_blocks("python")) == 2 and len(readme_blocks("langchain")) == 1
 
 
 def run(command: list[str], live_server: str) -> str:
@@ -47,3 +47,21 @@ def test_python_client_example(live_server):
 def test_openai_client_example(live_server):
     out = run([sys.executable, "-c", readme_blocks("python")[1]], live_server)
     assert "Kadhimi" in out and "Sources:" in out and "000_60b8ed085d617c0b" in out
+
+
+def test_langchain_script(tmp_path):
+    """The README's LangChain script, as a user runs it: a fresh home with the seeds ingested, the real models."""
+    from .servers import run_newsqa
+
+    home = tmp_path / "home"
+    ingest = run_newsqa(home, "ingest", os.path.join(ROOT, "seeds"))
+    assert ingest.returncode == 0, ingest.stderr
+    env = {**os.environ, "NEWSQA_HOME": str(home), "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+    result = subprocess.run([sys.executable, "-c", readme_blocks("langchain")[0]], env=env, capture_output=True,
+                            text=True, timeout=600, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
+    assert lines["chain"].strip()
+    assert "Shami" in lines["first"]
+    assert re.search(r"\b(104|100)\b", lines["follow-up"])
+    assert re.match(r"(around |more than )?(104|100) \| .*recaptured", lines["async"])
