@@ -29,10 +29,10 @@ def clean_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-_DROP_TAGS = (
-    "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas",
-    "form", "button", "input", "select", "textarea", "nav", "header", "footer", "aside", "head",
-)
+# Never text of the page: code, embedded objects and what a reader cannot see.
+_INVISIBLE_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "head")
+# Page furniture, dropped by the fallback extractor (trafilatura judges these itself).
+_FURNITURE_TAGS = ("form", "button", "input", "select", "textarea", "nav", "header", "footer", "aside")
 _BLOCK_TAGS = (
     "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
     "blockquote", "pre", "table", "tr", "td", "th", "figcaption", "dd", "dt", "address",
@@ -57,13 +57,41 @@ class HtmlParts:
     authors: tuple[str, ...] = ()
 
 
-def html_to_parts(html: str | bytes) -> HtmlParts:
-    """Main text (no scripts, styles, navigation or hidden text) and metadata of an HTML page."""
+def html_to_parts(html: str | bytes, extractor: str = "trafilatura") -> HtmlParts:
+    """Main text (no scripts, styles, navigation or hidden text) and metadata of an HTML page.
+
+    Hidden text goes first, whatever extracts the main text: text a reader cannot see (display:none,
+    aria-hidden, comments, scripts) is how instructions get planted for a model. Then trafilatura finds
+    the main text; when it finds none (or far less than the page's main element holds), the heuristic
+    extractor below does (`extractor="heuristic"` uses it alone)."""
     soup = BeautifulSoup(html, "lxml")
     meta = _page_metadata(soup)
     for node in soup.find_all(string=lambda s: isinstance(s, Comment)):
         node.extract()
-    for tag in soup.find_all(_DROP_TAGS):
+    for tag in soup.find_all(_INVISIBLE_TAGS):
+        tag.decompose()
+    for tag in soup.find_all(_is_hidden):
+        tag.decompose()
+    visible = str(soup) if extractor == "trafilatura" else ""
+    fallback = _heuristic_text(soup)
+    text = _trafilatura_text(visible) if visible else ""
+    if len(text) < 0.2 * len(fallback):  # trafilatura found nothing, or only a fragment of the page
+        text = fallback
+    title = meta.pop("title") or _first_heading(soup) or ""
+    return HtmlParts(title=clean_text(title), text=text, **meta)
+
+
+def _trafilatura_text(html: str) -> str:
+    import trafilatura
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=True, include_images=False,
+                               include_links=False, deduplicate=False, favor_recall=False, favor_precision=True)
+    return clean_text(text.replace("\n", "\n\n")) if text else ""
+
+
+def _heuristic_text(soup) -> str:
+    """The page's <article> (the longest), <main> or <body>, without navigation and other furniture."""
+    for tag in soup.find_all(_FURNITURE_TAGS):
         tag.decompose()
     for tag in soup.find_all(_is_boilerplate):
         tag.decompose()
@@ -73,18 +101,18 @@ def html_to_parts(html: str | bytes) -> HtmlParts:
     for tag in root.find_all(_BLOCK_TAGS):
         tag.insert_before("\n\n")
         tag.insert_after("\n\n")
-    text = clean_text(root.get_text())
-    title = meta.pop("title") or _first_heading(soup) or ""
-    return HtmlParts(title=clean_text(title), text=text, **meta)
+    return clean_text(root.get_text())
+
+
+def _is_hidden(tag) -> bool:
+    if tag.attrs is None:
+        return False
+    return tag.has_attr("hidden") or tag.get("aria-hidden") == "true" or bool(_HIDDEN_STYLE.search(tag.get("style", "")))
 
 
 def _is_boilerplate(tag) -> bool:
     if tag.name in ("html", "body", "article", "main") or tag.attrs is None:
         return False
-    if tag.has_attr("hidden") or tag.get("aria-hidden") == "true":
-        return True
-    if _HIDDEN_STYLE.search(tag.get("style", "")):
-        return True
     if tag.get("role") in _BOILERPLATE_ROLES:
         return True
     names = " ".join(tag.get("class", [])) + " " + tag.get("id", "")

@@ -1,4 +1,5 @@
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -108,7 +109,7 @@ def test_html_keeps_main_text_only_and_reads_metadata(tmp_path):
     assert article.url == "https://news.example.com/storm"
     assert article.authors == ("Ana Ruiz",)
     assert "The storm reached the coast on Monday, officials said." in article.text
-    assert "About 3,000 homes lost power.\nSchools were closed." in article.text
+    assert re.search(r"About 3,000 homes lost power\.\n+Schools were closed\.", article.text)  # <br> breaks the line
     for junk in ("alert", "steal", "injected", "Home", "World", "header", "Share on", "Related", "Copyright",
                  "PWNED", "Hidden paragraph", "color: red"):
         assert junk not in article.text, junk
