@@ -21,11 +21,12 @@ Record = tuple[str, str, dict]  # (article id, article text, metadata)
 
 
 def sqlite_path_for(client) -> Path | None:
-    """The SQLite file beside a persistent Chroma client's directory (None for a server or in-memory client)."""
+    """The registry file of a persistent Chroma client, inside its directory: one per store directory
+    (None for a server or in-memory client)."""
     settings = client.get_settings()
     if not getattr(settings, "is_persistent", False) or not settings.persist_directory:
         return None
-    return Path(settings.persist_directory).parent / "newsqa.sqlite3"
+    return Path(settings.persist_directory) / "newsqa-registry.sqlite3"
 
 
 class _Database:
@@ -57,9 +58,12 @@ class _Database:
                 for sql, params in statements:
                     self._db.execute(sql, params)
                 self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
-                raise StoreError(f"{self.path.name} failed: {exc}") from exc
+            except BaseException as exc:
+                if self._db.in_transaction:  # not when BEGIN itself failed (the database stayed locked)
+                    self._db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"{self.path.name} failed: {exc}") from exc
+                raise
 
 
 _SCHEMA = """
@@ -74,9 +78,10 @@ _DATABASES_LOCK = threading.Lock()
 
 
 def _database(path: Path) -> _Database:
+    """One connection per file and process (a file deleted since, e.g. a removed home, is opened afresh)."""
     with _DATABASES_LOCK:
         key = path.resolve()
-        if key not in _DATABASES:
+        if key not in _DATABASES or not key.exists():
             _DATABASES[key] = _Database(key)
         return _DATABASES[key]
 

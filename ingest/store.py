@@ -1,5 +1,6 @@
 """Chunks and an article registry in Chroma (persistent on disk, or a `chroma run` server)."""
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
@@ -8,9 +9,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from chromadb.errors import NotFoundError
+
 from newsqa.errors import StoreError
 
-from .registry import ChromaRegistry, SqliteRegistry, sqlite_path_for
+from .registry import ChromaRegistry, Record, SqliteRegistry, sqlite_path_for
 from .types import Article, Chunk
 
 __all__ = ["ArticleStore", "Hit", "StoredArticle", "content_hash", "open_client"]
@@ -132,15 +135,15 @@ class ArticleStore:
         offset = 0
         while True:
             records = self.registry.all(with_text=True, limit=batch, offset=offset)
-            for article_id, text, meta in records:
-                yield Article(
-                    id=article_id, title=meta.get("title", ""), text=text, url=meta.get("url") or None,
-                    source=meta.get("source") or None, published=meta.get("published") or None,
-                    authors=tuple(json.loads(meta.get("authors", "[]"))),
-                )
+            yield from (_article(*record) for record in records)
             if len(records) < batch:
                 return
             offset += batch
+
+    def articles_by_id(self, article_ids: Sequence[str]) -> list[Article]:
+        """The articles with these ids as ingested, in the given order (ids not in the store are left out)."""
+        found = {record[0]: _article(*record) for record in self.registry.get_many(list(dict.fromkeys(article_ids)))}
+        return [found[i] for i in dict.fromkeys(article_ids) if i in found]
 
     def reset(self) -> None:
         """Drop every chunk and registry record of this store and start empty."""
@@ -238,7 +241,7 @@ class ArticleStore:
         # The registry keeps each article's text too: the chunks can always be rebuilt from it.
         records = [(article.id, article.text, _registry_record(article, version, chunks, previous.get(article.id), now))
                    for article, version, chunks, _ in items]
-        self.registry.put(records, self._article_vectors(items) if self.registry.needs_vectors else None)
+        self._register(records)
         # Keep whatever the registry lists now: if another writer replaced an article meanwhile,
         # its chunks stay and ours go.
         current = self.get_many(article.id for article, *_ in items)
@@ -295,8 +298,9 @@ class ArticleStore:
         if stale:
             self._call(self.chunks.delete, ids=stale)
 
-    def _article_vectors(self, items) -> list[list[float]]:
-        """Each article's vector: the normalised mean of its chunks' vectors (new ones given, the rest stored)."""
+    def _article_vectors(self, items) -> list[list[float] | None]:
+        """Each article's vector: the normalised mean of its chunks' vectors (new ones given, the rest stored);
+        None for an article none of whose chunks has a vector."""
         given = {cid: v for *_, vectors in items for cid, v in vectors.items()}
         wanted = [c.id for _, _, chunks, _ in items for c in chunks if c.id not in given]
         if wanted:
@@ -306,29 +310,51 @@ class ArticleStore:
             rows = [given[c.id] for c in chunks if c.id in given]
             mean = [sum(column) / len(rows) for column in zip(*rows)] if rows else []
             size = sum(x * x for x in mean) ** 0.5 or 1.0
-            result.append([x / size for x in mean] or [0.0] * self._dimension())
+            result.append([x / size for x in mean] if rows else None)
         return result
 
-    def _dimension(self) -> int:
-        sample = self._call(self.chunks.get, limit=1, include=["embeddings"])
-        return len(sample["embeddings"][0]) if sample["ids"] else 1
+    def _register(self, records: list[Record]) -> None:
+        """Registry records (with article vectors when the registry keeps them)."""
+        if not self.registry.needs_vectors:
+            self.registry.put(records)
+            return
+        items = [(None, None, [Chunk(cid, i, "", 0, "") for cid in json.loads(m.get("chunk_ids", "[]"))], {})
+                 for i, _, m in records]
+        vectors = self._article_vectors(items)
+        if any(v is None for v in vectors):  # its chunks are gone (a damaged store): keep the record and its text
+            size = next((len(v) for v in vectors if v is not None), None) or len(next(iter(
+                self._call(self.chunks.get, limit=1, include=["embeddings"])["embeddings"]), []))
+            if not size:
+                raise StoreError("the store has articles but no chunk vectors; rebuild it with `newsqa ingest --rebuild`")
+            vectors = [v if v is not None else [0.0] * size for v in vectors]
+        self.registry.put(records, vectors)
 
-    def _migrate_legacy(self) -> None:
+    def _migrate_legacy(self, batch: int = 200) -> None:
         """Stores written before the registry had its own table kept it in a `<name>_articles` collection with
-        placeholder vectors (and a `<name>_state` one): move its records over once, then drop those collections."""
+        placeholder vectors (and a `<name>_state` one): move its records over once, then drop those collections.
+        Another process may be doing the same: records are upserted, and a collection already gone is fine."""
         names = {c.name for c in self._call(self.client.list_collections)}
         legacy = f"{self.name}_articles"
         if legacy in names:
-            old = self._call(self.client.get_collection, legacy, embedding_function=None)
-            found = self._call(old.get, include=["documents", "metadatas"])
-            records = list(zip(found["ids"], found["documents"], found["metadatas"]))
-            if records:
-                items = [(None, None, [Chunk(cid, i, "", 0, "") for cid in json.loads(m.get("chunk_ids", "[]"))], {})
-                         for i, _, m in records]
-                self.registry.put(records, self._article_vectors(items) if self.registry.needs_vectors else None)
-            self._call(self.client.delete_collection, legacy)
-        if f"{self.name}_state" in names:
-            self._call(self.client.delete_collection, f"{self.name}_state")
+            try:
+                old = self.client.get_collection(legacy, embedding_function=None)
+                offset = 0
+                while True:
+                    found = old.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+                    records = list(zip(found["ids"], found["documents"], found["metadatas"]))
+                    if records:
+                        self._register(records)
+                    if len(found["ids"]) < batch:
+                        break
+                    offset += batch
+            except NotFoundError:
+                return  # another process moved it first
+            except Exception as exc:
+                raise StoreError(f"cannot move the registry of store {self.name!r} out of {legacy!r}: {exc}") from exc
+        for name in (legacy, f"{self.name}_state"):
+            if name in names:
+                with contextlib.suppress(NotFoundError, ValueError):
+                    self.client.delete_collection(name)
 
     def _call(self, method, *args, **kwargs):
         try:
@@ -371,6 +397,12 @@ def _hit(chunk_id: str, text: str, meta: dict, distance: float) -> Hit:
         ord=int(meta.get("ord", 0)), title=meta.get("title", ""), url=meta.get("url"),
         source=meta.get("source"), published=meta.get("published"),
     )
+
+
+def _article(article_id: str, text: str, meta: dict) -> Article:
+    return Article(id=article_id, title=meta.get("title", ""), text=text, url=meta.get("url") or None,
+                   source=meta.get("source") or None, published=meta.get("published") or None,
+                   authors=tuple(json.loads(meta.get("authors", "[]"))))
 
 
 def _stored(article_id: str, meta: dict) -> StoredArticle:

@@ -67,29 +67,36 @@ class NewsVectorStore(VectorStore):
 
     def similarity_search_with_score(self, query: str, k: int = 4, **kwargs: Any) -> list[tuple[Document, float]]:
         """The k chunks nearest to `query` (current versions only), with their cosine similarity."""
+        _no_filters(kwargs)
         return [(hit_document(h), h.score) for h in self.store.search(self.embeddings.embed_query(query), k)]
 
     def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
         return [doc for doc, _ in self.similarity_search_with_score(query, k, **kwargs)]
 
     def similarity_search_by_vector(self, embedding: list[float], k: int = 4, **kwargs: Any) -> list[Document]:
+        _no_filters(kwargs)
         return [hit_document(h) for h in self.store.search(embedding, k)]
 
     def _select_relevance_score_fn(self):
         return lambda score: score  # already a cosine similarity, higher is closer
 
     def delete(self, ids: list[str] | None = None, **kwargs: Any) -> bool:
-        """Delete articles (and their chunks) by article id; True when every one was in the store."""
+        """Delete articles (and their chunks) by article id, or by the id of a Document a search returned (a
+        chunk: its whole article goes); True when every one was in the store."""
         if not ids:
             raise ValueError("name the article ids to delete")
-        return all([self.store.delete(article_id) for article_id in ids])
+        return all([self.store.delete(self._article_id(i)) for i in ids])
 
     def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
         """The articles with these ids, whole, as Documents (ids not in the store are left out)."""
-        wanted = set(ids)
         return [Document(id=a.id, page_content=a.text,
                          metadata={"article_id": a.id, **{f: getattr(a, f) for f in _ARTICLE_FIELDS}})
-                for a in self.store.stored_articles() if a.id in wanted]
+                for a in self.store.articles_by_id(ids)]
+
+    def _article_id(self, given: str) -> str:
+        if self.store.get(given) is None and ":" in given:  # a chunk id is "<article id>:<hash>"
+            return given.rsplit(":", 1)[0]
+        return given
 
     @classmethod
     def from_texts(cls, texts: list[str], embedding: Embeddings, metadatas: list[dict] | None = None, *,
@@ -105,6 +112,11 @@ class NewsVectorStore(VectorStore):
         store = cls(Ingestor(ArticleStore(client, collection_name), embedding, Chunker(count, chunk_tokens, chunk_overlap)))
         store.add_texts(texts, metadatas, ids=ids)
         return store
+
+
+def _no_filters(kwargs: dict) -> None:
+    if kwargs.get("filter"):
+        raise ValueError("NewsVectorStore searches take no filter; NewsRetriever (rag.chains) filters by date and source")
 
 
 def _article(text: str, meta: dict, given_id: str | None) -> Article:

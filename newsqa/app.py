@@ -44,7 +44,7 @@ def build_llm(settings: Settings) -> GenerationLLM:
     """The LLM the settings ask for: the embedded GGUF, or an OpenAI-compatible server (which writes answers)."""
     if settings.llm == "openai":
         chat = openai_chat(settings.openai_model, settings.openai_base_url, settings.openai_api_key)
-        return GenerationLLM(chat, name=f"OpenAI-compatible ({settings.openai_model})", writes=True)
+        return GenerationLLM(chat, name=f"OpenAI-compatible ({settings.openai_model})", writes=True, parallel=True)
     llm = embedded_llm(settings.models_dir, cpu=settings.llama_cpu, n_ctx=settings.llm_ctx, n_threads=settings.threads)
     return GenerationLLM(llm, name="embedded")
 
@@ -56,9 +56,9 @@ class Services:
     'fake'
     """
 
-    def __init__(self, settings: Settings, *, exclusive: bool = True, **overrides):
+    def __init__(self, settings: Settings, *, exclusive: bool | None = True, **overrides):
         self.settings = settings
-        self.exclusive = exclusive  # writers hold a local store alone; readers share it
+        self.exclusive = exclusive  # writers hold a local store alone; readers share it; None: no lock taken
         for name, value in overrides.items():
             if name not in type(self).__dict__:
                 raise TypeError(f"unknown service {name!r}")
@@ -78,7 +78,7 @@ class Services:
 
     @cached_property
     def client(self):
-        if not self.settings.chroma_url:
+        if not self.settings.chroma_url and self.exclusive is not None:
             self.__dict__["lock"] = StoreLock(self.settings.home / "store.lock").acquire(self.exclusive)
         return connect(self.settings)
 

@@ -95,10 +95,11 @@ class GenerationLLM:
     A local model's generations are serialised by a lock (llama.cpp contexts are not thread-safe).
     """
 
-    def __init__(self, runnable, name: str = "llm", writes: bool = False):
+    def __init__(self, runnable, name: str = "llm", writes: bool = False, parallel: bool = False):
         self.runnable = runnable
         self.name = name
         self.writes = writes  # an instruction-tuned model that writes whole, cited answers (rag/writer.py)
+        self.parallel = parallel  # a remote server takes requests in parallel; a model in this process does not
         self._lock = threading.Lock()
 
     def generate(self, prompt: str, stop: list[str] | None = None, max_tokens: int | None = None) -> str:
@@ -108,11 +109,10 @@ class GenerationLLM:
     def stream(self, prompt: str, stop: list[str] | None = None, max_tokens: int | None = None) -> Iterator[str]:
         """The completion of `prompt`, piece by piece."""
         extra = {"max_tokens": max_tokens} if max_tokens else {}
-        # llama.cpp contexts are not thread-safe; a remote server (writes=True) takes requests in parallel
-        with self._lock if not self.writes else contextlib.nullcontext():
+        with self._lock if not self.parallel else contextlib.nullcontext():  # llama.cpp contexts are not thread-safe
             try:
                 for piece in self.runnable.stream(prompt, stop=stop, **extra):
-                    text = piece if isinstance(piece, str) else getattr(piece, "content", "")
+                    text = piece if isinstance(piece, str) else piece.text  # a chat chunk's text, whatever its blocks
                     if text:
                         yield text
             except Exception as exc:
@@ -126,7 +126,7 @@ def as_generation_llm(llm: "GenerationLLM | BaseLanguageModel") -> GenerationLLM
         return llm
     if not isinstance(llm, BaseLanguageModel):
         raise TypeError(f"expected a LangChain LLM or chat model, got {type(llm).__name__}")
-    return GenerationLLM(llm, name=llm.get_name(), writes=isinstance(llm, BaseChatModel))
+    return GenerationLLM(llm, name=llm.get_name(), writes=isinstance(llm, BaseChatModel))  # serialised: it may be local
 
 
 def embedded_llm(models_dir: Path, *, cpu: str | None = None, n_ctx: int = 2048, n_threads: int = 1) -> LlamaCppLLM:

@@ -89,14 +89,13 @@ class QA(Runnable[QAInput, Answer]):
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **parts) -> "QA":
         """A QA over the configured store, embedder, LLM and learned models (built by `newsqa.app.Services`);
-        `store=`, `embeddings=`, `llm=` (any LangChain LLM or chat model) replace the configured ones."""
-        from newsqa.app import (
-            Services,  # the composition root builds the parts; it imports rag, so not at the top
-        )
+        `store=`, `embeddings=`, `llm=` (any LangChain LLM or chat model) replace the configured ones.
+        It takes no store lock, as a script reading beside `newsqa serve` expects."""
+        from newsqa.app import Services  # noqa: I001 -- the root imports rag, so it is imported here, when called
 
         if "llm" in parts:
             parts["llm"] = as_generation_llm(parts["llm"])
-        return Services(settings or Settings.from_env(), **parts).qa
+        return Services(settings or Settings.from_env(), exclusive=None, **parts).qa
 
     def warm_up(self) -> None:
         """Load the models and let the LLM cache the fixed prompt prefix, so the first question is not slow."""

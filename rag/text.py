@@ -40,19 +40,22 @@ _UNITS = {w: i for i, w in enumerate(
     "seventeen eighteen nineteen".split())}
 _TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i > 1}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
-# a number with digits, a word (hyphenated words stay one token: "twenty-one"), or punctuation (which ends a number)
-_NUMBER_TOKEN = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[A-Za-z]+(?:-[A-Za-z]+)*|[^\w\s]")
+# a number with digits, a word, a hyphen between words ("twenty-one", "three-year"), or other punctuation
+_NUMBER_TOKEN = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[A-Za-z]+|(?<=[A-Za-z])-(?=[A-Za-z])|[^\w\s]")
 
 
-def number_runs(text: str) -> list[tuple[int, int, float, bool]]:
+def number_runs(text: str, scales: bool = True) -> list[tuple[int, int, float, bool]]:
     """Each number in the text, written in digits, words or both: (start, end, value, has words).
-    The one reader of number words in newsqa (candidates, answer keys and the evaluation's numeric match use it).
+    The one reader of number words in newsqa (candidates, answer keys and the evaluation's numeric match use it);
+    without `scales`, "thousand" and larger end a number instead of multiplying it.
 
-    >>> [(text[a:b], v) for text in ["twenty-one of 104, five thousand and 1.5 million"] for a, b, v, _ in number_runs(text)]
-    [('twenty-one', 21.0), ('104', 104.0), ('five thousand', 5000.0), ('1.5 million', 1500000.0)]
+    >>> text = "twenty-one of 104, five thousand, a three-year term and 1.5 million"
+    >>> [(text[a:b], v) for a, b, v, _ in number_runs(text)]
+    [('twenty-one', 21.0), ('104', 104.0), ('five thousand', 5000.0), ('three', 3.0), ('1.5 million', 1500000.0)]
     """
     runs: list[tuple[int, int, float, bool]] = []
     state = {"total": 0.0, "current": 0.0, "last": None, "start": 0, "end": 0, "words": False}
+    known = {**_UNITS, **_TENS, **(_SCALES if scales else {"hundred": 100})}
 
     def flush():
         if state["last"] is not None:
@@ -61,55 +64,57 @@ def number_runs(text: str) -> list[tuple[int, int, float, bool]]:
 
     for match in _NUMBER_TOKEN.finditer(text):
         token = match.group(0).lower()
-        if not token[0].isalnum():  # punctuation ends a number
+        if token == "-" or (token == "and" and state["last"] in ("hundred", "scale")):  # "two hundred and five"
+            continue
+        if not token[0].isdigit() and token not in known:  # a word or punctuation that is not part of a number
             flush()
             continue
-        parts = token.split("-") if token[0].isalpha() else [token]
-        if token[0].isalpha() and not all(p in _UNITS or p in _TENS or p in _SCALES for p in parts):
-            if not (token == "and" and state["last"] in ("hundred", "scale")):  # "two hundred and five"
-                flush()
-            continue
-        for part in parts:
-            _read_number_part(part, state, flush, match.start())
-        state["end"] = match.end()
+        if _read_number_part(token, state, flush, match.start()):
+            state["end"] = match.end()
     flush()
     return runs
 
 
-def _read_number_part(part: str, state: dict, flush, at: int) -> None:
+def _read_number_part(part: str, state: dict, flush, at: int) -> bool:
+    """Fold one token into the number being read; False when it is not part of one."""
     last = state["last"]
     if part[0].isdigit():
         flush()
         state.update(current=float(part.replace(",", "")), last="digit", start=at)
-        return
-    state["words"] = True
+        return True
     if part in _UNITS:
         if not (last in ("hundred", "scale") or (last == "tens" and _UNITS[part] < 10)):
             flush()
-            state.update(start=at, words=True)
-        state.update(current=state["current"] + _UNITS[part], last="unit")
+            state.update(start=at)
+        state.update(current=state["current"] + _UNITS[part], last="unit", words=True)
     elif part in _TENS:
         if last not in ("hundred", "scale"):
             flush()
-            state.update(start=at, words=True)
-        state.update(current=state["current"] + _TENS[part], last="tens")
+            state.update(start=at)
+        state.update(current=state["current"] + _TENS[part], last="tens", words=True)
     elif last is None:  # a scale word alone ("hundreds of", "a million") is not a number here
         flush()
+        return False
     elif part == "hundred":
-        state.update(current=(state["current"] or 1) * 100, last="hundred")
+        state.update(current=(state["current"] or 1) * 100, last="hundred", words=True)
     else:
-        state.update(total=state["total"] + (state["current"] or 1) * _SCALES[part], current=0.0, last="scale")
+        state.update(total=state["total"] + (state["current"] or 1) * _SCALES[part], current=0.0, last="scale",
+                     words=True)
+    return True
+
+
+_FRACTION = re.compile(r"-(?:halves|half|thirds?|quarters?|fifths?|tenths?)\b", re.I)
 
 
 def number_words_as_digits(text: str) -> str:
-    """The text with each number written in words given in digits.
+    """The text with each number written in words given in digits; "thousand" and larger stay words.
 
-    >>> number_words_as_digits("Four astronauts and twenty-one crew; 5 thousand; one-third")
-    '4 astronauts and 21 crew; 5 thousand; one-third'
+    >>> number_words_as_digits("Four astronauts, twenty-one crew, a three-year term, two million people, one-third")
+    '4 astronauts, 21 crew, a 3-year term, 2 million people, one-third'
     """
     pieces, at = [], 0
-    for start, end, value, has_words in number_runs(text):
-        if has_words and not text[start].isdigit():
+    for start, end, value, has_words in number_runs(text, scales=False):
+        if has_words and not text[start].isdigit() and not _FRACTION.match(text, end):
             pieces += [text[at:start], digits(value)]
             at = end
     return "".join(pieces) + text[at:]

@@ -145,7 +145,11 @@ def test_store_as_a_langchain_vector_store(ingestor):
     assert doc.metadata["article_id"] == ids[1] and doc.metadata["title"] == "Zoo welcomes zebra" and 0 < score <= 1
     assert vectors.as_retriever(search_kwargs={"k": 1}).invoke("storm power")[0].metadata["article_id"] == "storm"
     assert [d.id for d in vectors.get_by_ids(["storm", "nope"])] == ["storm"]
-    assert vectors.delete(["storm"]) and ingestor.store.counts()[0] == 1
+    with pytest.raises(ValueError, match="no filter"):
+        vectors.similarity_search("storm", filter={"source": "x"})
+    found = vectors.similarity_search("storm power", k=1)
+    assert vectors.delete([d.id for d in found]) and ingestor.store.counts()[0] == 1  # a chunk's id deletes its article
+    assert vectors.delete([ids[1]]) and ingestor.store.counts()[0] == 0
 
 
 def test_vector_store_from_texts_in_memory(embeddings):
@@ -153,3 +157,35 @@ def test_vector_store_from_texts_in_memory(embeddings):
     assert vectors.similarity_search("zebra", k=1)[0].metadata["article_id"] == "zoo"
     with pytest.raises(ValueError, match="one of each per text"):
         vectors.add_texts([STORM], [{}, {}])
+
+
+def test_a_store_from_before_the_registry_table_moves_over(client, request, embeddings):
+    name = "legacy" + str(abs(hash(request.node.name)) % 10**6)
+    chunks = client.get_or_create_collection(f"{name}_chunks", embedding_function=None,
+                                             configuration={"hnsw": {"space": "cosine"}})
+    chunks.add(ids=["zoo:1"], embeddings=[embeddings.embed_query(ZOO)], documents=[ZOO],
+               metadatas=[{"article_id": "zoo", "ord": 0, "title": "Zoo welcomes zebra", "embedder": "fake"}])
+    old = client.get_or_create_collection(f"{name}_articles", embedding_function=None)
+    old.add(ids=["zoo"], embeddings=[[1.0]], documents=[ZOO], metadatas=[{
+        "title": "Zoo welcomes zebra", "url": "", "source": "", "published": "2026-04-01", "version": "v1",
+        "chunk_ids": '["zoo:1"]', "authors": "[]", "first_seen": "2026-04-01T00:00:00.000+00:00",
+        "ingested_at": "2026-04-01T00:00:00.000+00:00", "content_hash": "h", "updated_at": ""}])
+    client.get_or_create_collection(f"{name}_state", embedding_function=None).add(
+        ids=["generation"], embeddings=[[1.0]], metadatas=[{"token": "t"}])
+
+    store = ArticleStore(client, name)
+    assert store.get("zoo").chunk_ids == ("zoo:1",) and [a.text for a in store.stored_articles()] == [ZOO]
+    assert store.search(embeddings.embed_query("zebra"), k=1)[0].article_id == "zoo"
+    names = {c.name for c in client.list_collections()}
+    assert f"{name}_articles" not in names and f"{name}_state" not in names
+    assert ArticleStore(client, name).counts() == (1, 1)  # opening again finds nothing left to move
+
+
+def test_two_local_stores_keep_their_own_registries(tmp_path, embeddings):
+    def open_store(directory):
+        client = chromadb.PersistentClient(path=str(tmp_path / directory), settings=ChromaSettings(anonymized_telemetry=False))
+        return Ingestor(ArticleStore(client, "newsqa"), embeddings, Chunker(embeddings.count_tokens, 40, 8))
+
+    first, second = open_store("a"), open_store("b")
+    first.ingest(articles())
+    assert first.store.counts()[0] == 2 and second.store.counts() == (0, 0)

@@ -52,7 +52,9 @@ def test_contains_needs_whole_words():
         ("5,000", {"5000"}), ("5000", {"5000"}), ("five thousand", {"5000"}), ("5 thousand", {"5000"}),
         ("twenty-one", {"21"}), ("one hundred and four", {"104"}), ("$4.2 million", {"4200000"}),
         ("seven Kurdish fighters and 28 attackers", {"7", "28"}), ("no numbers here", set()),
-        ("3.5%", {"3.5"}), ("a lieutenant and 10 soldiers", {"10"}),
+        ("3.5%", {"3.5"}), ("a lieutenant and 10 soldiers", {"10"}), ("a three-year term", {"3"}),
+        ("a twenty-five-year-old driver", {"25"}), ("thirty-two miles, then ninety", {"32", "90"}),
+        ("hundreds of people", set()),
     ],
 )
 def test_numbers_are_normalised(text, numbers):

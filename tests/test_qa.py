@@ -3,7 +3,16 @@ import re
 
 import pytest
 
-from rag import NOT_FOUND, QA, Answer, Progress, QuestionError, Retriever, check_question
+from newsqa.app import Services
+from rag import (
+    NOT_FOUND,
+    QA,
+    Answer,
+    Progress,
+    QuestionError,
+    Retriever,
+    check_question,
+)
 from rag.evidence import select_evidence, supporting
 from rag.prompt import answer_prompt
 
@@ -127,3 +136,10 @@ def test_retriever_rejects_bad_k(store, embeddings):
 def test_qa_from_settings_uses_the_parts_passed_in(settings, store, embeddings):
     qa = QA.from_settings(settings, store=store, embeddings=embeddings, llm=fake_llm("x"))
     assert qa.retriever.store is store and qa.retriever.k == settings.top_k
+
+
+def test_qa_from_settings_reads_beside_a_writer(settings, embeddings):
+    writer = Services(settings, embeddings=embeddings, llm=fake_llm())  # holds the store alone, as `newsqa serve` does
+    writer.ingestor.ingest_paths([SEED_ARTICLE])
+    qa = QA.from_settings(settings, embeddings=embeddings, llm=fake_llm(" 104"))
+    assert qa.retriever.store.counts() == writer.store.counts() and "lock" in writer.__dict__
