@@ -416,11 +416,13 @@ class _ExampleCache:
 
 
 class DraftCache(GenerationLLM):
-    """The LLM's drafts kept in a JSON file by prompt, so a second training run does not redraft."""
+    """The LLM's drafts kept in a JSON file by model and prompt, so a second training run does not redraft."""
 
     def __init__(self, llm: GenerationLLM, path=None):
         super().__init__(None, name=f"cached {llm.name}")
         self.llm, self.path = llm, path
+        # Which model drafted: drafts of another model (or of the same weights run differently) are not reused.
+        self.drafter = type(llm.runnable).__name__ if llm.runnable is not None else llm.name
         self.drafts: dict[str, str] = {}
         if path is not None and path.exists():
             try:
@@ -429,7 +431,7 @@ class DraftCache(GenerationLLM):
                 self.drafts = {}
 
     def generate(self, prompt: str, stop=None, max_tokens=None) -> str:
-        key = hashlib.sha256(json.dumps([prompt, stop]).encode()).hexdigest()
+        key = hashlib.sha256(json.dumps([self.drafter, prompt, stop]).encode()).hexdigest()
         if key not in self.drafts:
             self.drafts[key] = self.llm.generate(prompt, stop=stop)
         return self.drafts[key]
