@@ -15,7 +15,7 @@ from pathlib import Path
 
 from newsqa.errors import StoreError
 
-__all__ = ["ChromaRegistry", "Record", "SqliteRegistry", "Table", "sqlite_path_for"]
+__all__ = ["ChromaRegistry", "Record", "SqliteRegistry", "Table", "chroma_call", "sqlite_path_for"]
 
 Record = tuple[str, str, dict]  # (article id, article text, metadata)
 
@@ -144,48 +144,48 @@ class ChromaRegistry:
 
     def __init__(self, client, name: str):
         self.client, self.name = client, name
-        self.collection = _call(client.get_or_create_collection, f"{name}_registry", embedding_function=None,
+        self.collection = chroma_call(client.get_or_create_collection, f"{name}_registry", embedding_function=None,
                                 configuration={"hnsw": {"space": "cosine"}})
 
     def get_many(self, ids: Sequence[str]) -> list[Record]:
-        found = _call(self.collection.get, ids=list(ids), include=["documents", "metadatas"])
+        found = chroma_call(self.collection.get, ids=list(ids), include=["documents", "metadatas"])
         return list(zip(found["ids"], found["documents"], found["metadatas"]))
 
     def all(self, with_text: bool = False, limit: int | None = None, offset: int = 0) -> list[Record]:
         include = ["documents", "metadatas"] if with_text else ["metadatas"]
-        found = _call(self.collection.get, include=include, limit=limit, offset=offset or None)
+        found = chroma_call(self.collection.get, include=include, limit=limit, offset=offset or None)
         texts = found["documents"] if with_text else [""] * len(found["ids"])
         return sorted(zip(found["ids"], texts, found["metadatas"]))
 
     def put(self, records: Sequence[Record], vectors: Sequence[Sequence[float]] | None = None) -> None:
         if vectors is None or len(vectors) != len(records):
             raise ValueError("a Chroma registry needs one article vector per record")
-        _call(self.collection.upsert, ids=[i for i, _, _ in records], documents=[t for _, t, _ in records],
+        chroma_call(self.collection.upsert, ids=[i for i, _, _ in records], documents=[t for _, t, _ in records],
               metadatas=[m for _, _, m in records], embeddings=[list(v) for v in vectors])
         self._bump()
 
     def delete(self, article_id: str) -> None:
-        _call(self.collection.delete, ids=[article_id])
+        chroma_call(self.collection.delete, ids=[article_id])
         self._bump()
 
     def find_content(self, digest: str) -> str | None:
-        found = _call(self.collection.get, where={"content_hash": digest}, include=[], limit=1)
+        found = chroma_call(self.collection.get, where={"content_hash": digest}, include=[], limit=1)
         return found["ids"][0] if found["ids"] else None
 
     def count(self) -> int:
-        return _call(self.collection.count)
+        return chroma_call(self.collection.count)
 
     def generation(self) -> str | None:
-        collection = _call(self.client.get_collection, f"{self.name}_registry", embedding_function=None)
+        collection = chroma_call(self.client.get_collection, f"{self.name}_registry", embedding_function=None)
         return (collection.metadata or {}).get("generation")
 
     def reset(self) -> None:
-        _call(self.client.delete_collection, f"{self.name}_registry")
+        chroma_call(self.client.delete_collection, f"{self.name}_registry")
         self.__init__(self.client, self.name)
         self._bump()
 
     def _bump(self) -> None:
-        _call(self.collection.modify, metadata={"generation": uuid.uuid4().hex})
+        chroma_call(self.collection.modify, metadata={"generation": uuid.uuid4().hex})
 
 
 class Table:
@@ -208,7 +208,8 @@ class Table:
         self.db.run("DELETE FROM rows WHERE tab = ? AND id = ?", (self.name, key))
 
 
-def _call(method, *args, **kwargs):
+def chroma_call(method, *args, **kwargs):
+    """A Chroma call whose failure, whatever it is, becomes a `StoreError`."""
     try:
         return method(*args, **kwargs)
     except Exception as exc:

@@ -13,7 +13,7 @@ from chromadb.errors import NotFoundError
 
 from newsqa.errors import StoreError
 
-from .registry import ChromaRegistry, Record, SqliteRegistry, sqlite_path_for
+from .registry import ChromaRegistry, Record, SqliteRegistry, chroma_call, sqlite_path_for
 from .types import Article, Chunk
 
 __all__ = ["ArticleStore", "Hit", "StoredArticle", "content_hash", "open_client"]
@@ -147,7 +147,7 @@ class ArticleStore:
 
     def reset(self) -> None:
         """Drop every chunk and registry record of this store and start empty."""
-        self._call(self.client.delete_collection, self.chunks.name)
+        chroma_call(self.client.delete_collection, self.chunks.name)
         self.registry.reset()
         self.__init__(self.client, self.name, self.registry)
 
@@ -161,30 +161,32 @@ class ArticleStore:
 
     def chunk_count(self) -> int:
         """Chunks in the vector collection, current or not."""
-        return self._call(self.chunks.count)
+        return chroma_call(self.chunks.count)
 
     def chunk_ids(self) -> set[str]:
         """The ids of every stored chunk, current or not (for audits)."""
-        return set(self._call(self.chunks.get, include=[])["ids"])
+        return set(chroma_call(self.chunks.get, include=[])["ids"])
 
     def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
         """Delete chunks by id (orphans no article lists)."""
         if chunk_ids:
-            self._call(self.chunks.delete, ids=list(chunk_ids))
+            chroma_call(self.chunks.delete, ids=list(chunk_ids))
 
     def chunk_vector_at(self, offset: int) -> tuple[str, list[float]]:
         """The id and vector of the stored chunk at `offset` (for index checks)."""
-        sample = self._call(self.chunks.get, limit=1, offset=offset, include=["embeddings"])
+        sample = chroma_call(self.chunks.get, limit=1, offset=offset, include=["embeddings"])
         return sample["ids"][0], list(sample["embeddings"][0])
 
     def nearest_chunk_ids(self, vector: Sequence[float], n: int) -> list[str]:
         """The ids the vector index returns for `vector`, current or not (for index checks and benchmarks)."""
-        found = self._call(self.chunks.query, query_embeddings=[list(vector)], n_results=n, include=[])
+        found = chroma_call(self.chunks.query, query_embeddings=[list(vector)], n_results=n, include=[])
         return found["ids"][0]
 
     def chunk_vectors(self, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
         """The stored vector of each chunk id that exists."""
-        found = self._call(self.chunks.get, ids=list(chunk_ids), include=["embeddings"])
+        if not chunk_ids:
+            return {}
+        found = chroma_call(self.chunks.get, ids=list(chunk_ids), include=["embeddings"])
         return {i: list(v) for i, v in zip(found["ids"], found["embeddings"])}
 
     def index_settings(self) -> dict:
@@ -196,21 +198,21 @@ class ArticleStore:
         """Those of the given chunk ids that already have a vector from this embedder."""
         if not chunk_ids:
             return set()
-        found = self._call(self.chunks.get, ids=list(chunk_ids), include=["metadatas"])
+        found = chroma_call(self.chunks.get, ids=list(chunk_ids), include=["metadatas"])
         return {i for i, m in zip(found["ids"], found["metadatas"]) if (m or {}).get("embedder") == embedder}
 
     def chunk_records(self, chunk_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         """(text, article title) of each chunk id that exists."""
         if not chunk_ids:
             return {}
-        result = self._call(self.chunks.get, ids=list(dict.fromkeys(chunk_ids)), include=["documents", "metadatas"])
+        result = chroma_call(self.chunks.get, ids=list(dict.fromkeys(chunk_ids)), include=["documents", "metadatas"])
         return {i: (d, (m or {}).get("title", "")) for i, d, m in zip(result["ids"], result["documents"], result["metadatas"])}
 
     def chunk_texts(self, chunk_ids: Sequence[str]) -> dict[str, str]:
         """The stored text of each chunk id that exists."""
         if not chunk_ids:
             return {}
-        result = self._call(self.chunks.get, ids=list(dict.fromkeys(chunk_ids)), include=["documents"])
+        result = chroma_call(self.chunks.get, ids=list(dict.fromkeys(chunk_ids)), include=["documents"])
         return dict(zip(result["ids"], result["documents"]))
 
     def put(self, article: Article, version: str, chunks: Sequence[Chunk], vectors: dict[str, list[float]],
@@ -230,7 +232,7 @@ class ArticleStore:
         previous = self.get_many(article.id for article, *_ in items)
         new = [(article, c, vectors[c.id]) for article, _, chunks, vectors in items for c in chunks if c.id in vectors]
         if new:
-            self._call(
+            chroma_call(
                 self.chunks.upsert,
                 ids=[c.id for _, c, _ in new],
                 embeddings=[vector for _, _, vector in new],
@@ -241,7 +243,7 @@ class ArticleStore:
         # The registry keeps each article's text too: the chunks can always be rebuilt from it.
         records = [(article.id, article.text, _registry_record(article, version, chunks, previous.get(article.id), now))
                    for article, version, chunks, _ in items]
-        self._register(records)
+        self._register(records, {cid: v for *_, given in items for cid, v in given.items()})
         # Keep whatever the registry lists now: if another writer replaced an article meanwhile,
         # its chunks stay and ours go.
         current = self.get_many(article.id for article, *_ in items)
@@ -255,14 +257,15 @@ class ArticleStore:
         self.registry.delete(article_id)
         self._delete_stale({article_id: set()})
         return existed
+
     def search(self, vector: Sequence[float], k: int) -> list[Hit]:
         """The k nearest current chunks to a query vector, best first."""
         if k < 1:
             raise ValueError(f"k must be positive, got {k}")
-        n = self._call(self.chunks.count)
+        n = chroma_call(self.chunks.count)
         if n == 0:
             return []
-        result = self._call(
+        result = chroma_call(
             self.chunks.query, query_embeddings=[list(vector)], n_results=min(n, k + 10),
             include=["documents", "metadatas", "distances"],
         )
@@ -274,7 +277,7 @@ class ArticleStore:
         """Hits for given chunk ids (current ones only, in the given order), scored against a query vector."""
         if not chunk_ids:
             return []
-        result = self._call(self.chunks.get, ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
+        result = chroma_call(self.chunks.get, ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
         found = {}
         for i, d, m, e in zip(result["ids"], result["documents"], result["metadatas"], result["embeddings"]):
             found[i] = _hit(i, d, m, 1.0 - sum(a * b for a, b in zip(vector, e)))
@@ -293,47 +296,31 @@ class ArticleStore:
     def _delete_stale(self, keep: dict[str, set[str]]) -> None:
         """Delete the chunks of these articles that are not in their keep sets."""
         where = {"article_id": {"$in": list(keep)}} if len(keep) > 1 else {"article_id": next(iter(keep))}
-        stored = self._call(self.chunks.get, where=where, include=["metadatas"])
+        stored = chroma_call(self.chunks.get, where=where, include=["metadatas"])
         stale = [i for i, m in zip(stored["ids"], stored["metadatas"]) if i not in keep.get(m["article_id"], set())]
         if stale:
-            self._call(self.chunks.delete, ids=stale)
+            chroma_call(self.chunks.delete, ids=stale)
 
-    def _article_vectors(self, items) -> list[list[float] | None]:
-        """Each article's vector: the normalised mean of its chunks' vectors (new ones given, the rest stored);
-        None for an article none of whose chunks has a vector."""
-        given = {cid: v for *_, vectors in items for cid, v in vectors.items()}
-        wanted = [c.id for _, _, chunks, _ in items for c in chunks if c.id not in given]
-        if wanted:
-            given.update(self.chunk_vectors(wanted))
-        result = []
-        for _, _, chunks, _ in items:
-            rows = [given[c.id] for c in chunks if c.id in given]
-            mean = [sum(column) / len(rows) for column in zip(*rows)] if rows else []
-            size = sum(x * x for x in mean) ** 0.5 or 1.0
-            result.append([x / size for x in mean] if rows else None)
-        return result
-
-    def _register(self, records: list[Record]) -> None:
-        """Registry records (with article vectors when the registry keeps them)."""
+    def _register(self, records: list[Record], known: dict[str, list[float]] | None = None) -> None:
+        """Registry records, with article vectors when the registry keeps them: the normalised mean of each
+        article's chunk vectors (those in `known`, the rest read from the store)."""
         if not self.registry.needs_vectors:
             self.registry.put(records)
             return
-        items = [(None, None, [Chunk(cid, i, "", 0, "") for cid in json.loads(m.get("chunk_ids", "[]"))], {})
-                 for i, _, m in records]
-        vectors = self._article_vectors(items)
-        if any(v is None for v in vectors):  # its chunks are gone (a damaged store): keep the record and its text
-            size = next((len(v) for v in vectors if v is not None), None) or len(next(iter(
-                self._call(self.chunks.get, limit=1, include=["embeddings"])["embeddings"]), []))
-            if not size:
-                raise StoreError("the store has articles but no chunk vectors; rebuild it with `newsqa ingest --rebuild`")
-            vectors = [v if v is not None else [0.0] * size for v in vectors]
-        self.registry.put(records, vectors)
+        chunk_ids = [json.loads(m.get("chunk_ids", "[]")) for _, _, m in records]
+        vectors = dict(known or {})
+        vectors.update(self.chunk_vectors([c for ids in chunk_ids for c in ids if c not in vectors]))
+        size = len(next(iter(vectors.values()), [])) or (self.chunk_count() and len(self.chunk_vector_at(0)[1]))
+        if not size:
+            raise StoreError("the store has articles but no chunk vectors; rebuild it with `newsqa ingest --rebuild`")
+        # an article whose chunks are gone (a damaged store) keeps its record and text, with a zero vector
+        self.registry.put(records, [_unit_mean([vectors[c] for c in ids if c in vectors], size) for ids in chunk_ids])
 
     def _migrate_legacy(self, batch: int = 200) -> None:
         """Stores written before the registry had its own table kept it in a `<name>_articles` collection with
         placeholder vectors (and a `<name>_state` one): move its records over once, then drop those collections.
         Another process may be doing the same: records are upserted, and a collection already gone is fine."""
-        names = {c.name for c in self._call(self.client.list_collections)}
+        names = {c.name for c in chroma_call(self.client.list_collections)}
         legacy = f"{self.name}_articles"
         if legacy in names:
             try:
@@ -355,12 +342,6 @@ class ArticleStore:
             if name in names:
                 with contextlib.suppress(NotFoundError, ValueError):
                     self.client.delete_collection(name)
-
-    def _call(self, method, *args, **kwargs):
-        try:
-            return method(*args, **kwargs)
-        except Exception as exc:
-            raise StoreError(f"the vector store failed: {exc}") from exc
 
 
 def _registry_record(article: Article, version: str, chunks: Sequence[Chunk], previous: StoredArticle | None,
@@ -397,6 +378,17 @@ def _hit(chunk_id: str, text: str, meta: dict, distance: float) -> Hit:
         ord=int(meta.get("ord", 0)), title=meta.get("title", ""), url=meta.get("url"),
         source=meta.get("source"), published=meta.get("published"),
     )
+
+
+def _unit_mean(rows: list[list[float]], size: int) -> list[float]:
+    """The mean of the rows scaled to length 1 (zeros of `size` for no rows).
+
+    >>> _unit_mean([[1.0, 0.0], [0.0, 1.0]], 2), _unit_mean([], 2)
+    ([0.7071067811865475, 0.7071067811865475], [0.0, 0.0])
+    """
+    mean = [sum(column) / len(rows) for column in zip(*rows)] if rows else [0.0] * size
+    norm = sum(x * x for x in mean) ** 0.5 or 1.0
+    return [x / norm for x in mean]
 
 
 def _article(article_id: str, text: str, meta: dict) -> Article:

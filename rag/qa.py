@@ -93,8 +93,6 @@ class QA(Runnable[QAInput, Answer]):
         It takes no store lock, as a script reading beside `newsqa serve` expects."""
         from newsqa.app import Services  # noqa: I001 -- the root imports rag, so it is imported here, when called
 
-        if "llm" in parts:
-            parts["llm"] = as_generation_llm(parts["llm"])
         return Services(settings or Settings.from_env(), exclusive=None, **parts).qa
 
     def warm_up(self) -> None:
