@@ -56,10 +56,11 @@ def learn_kinds(examples: Sequence[tuple[str, str, bool]], share: float = 0.1) -
             for wanted, counts in right.items()}
 
 
-def answerable_by(question: str, candidate: Candidate, kinds: dict[str, list[str]] | None) -> bool:
+def answerable_by(question: str, candidate: Candidate, kinds: dict[str, list[str]] | None, *, drafted: bool = False) -> bool:
     """Whether a candidate may answer at all: its kind answers this type of question (`kinds`, learned
     by `learn_kinds`; a type it never saw takes any kind), and when the question asks for a role ("who
-    is the director of X") its sentence names that role.
+    is the director of X") its sentence names that role. A span the LLM itself answered (`drafted`) skips
+    the kind test: question types are read by rule, and "What was the magnitude?" reads as a thing.
 
     >>> from .evidence import Evidence
     >>> from ingest.store import Hit
@@ -72,9 +73,11 @@ def answerable_by(question: str, candidate: Candidate, kinds: dict[str, list[str
     False
     >>> answerable_by("When was it?", Candidate("Farhad Shami", "phrase", said, 10), {"date": ["date", "phrase"]})
     False
+    >>> answerable_by("What was the count?", number, {"thing": ["name"]}), answerable_by("What was the count?", number, {"thing": ["name"]}, drafted=True)
+    (False, True)
     """
     allowed = (kinds or {}).get(answer_type(question))
-    if allowed is not None and _gated_kind(candidate) not in allowed:
+    if allowed is not None and not drafted and _gated_kind(candidate) not in allowed:
         return False
     roles = asked_roles(question)
     return not roles or roles <= {stem(w) for w in words(candidate.evidence.text)}

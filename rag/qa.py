@@ -20,7 +20,7 @@ from newsqa.errors import QuestionError
 from newsqa.settings import Settings
 
 from .answers import Scored, answerable_by, candidate_pool, candidate_rows
-from .candidates import Candidate, candidate_key, counts_what_is_asked, display_text
+from .candidates import Candidate, agreement, candidate_key, counts_what_is_asked, display_text
 from .choices import choice_rows, holding_sentence
 from .evidence import Evidence, select_evidence, supporting
 from .llm import GenerationLLM, as_generation_llm
@@ -30,7 +30,7 @@ from .prompt import answer_prompt
 from .retrieve import Retriever
 from .shapes import explanation, first_sentence, newest, question_kind, topic
 from .terms import addresses, key_terms, speaks_to
-from .text import STOPWORDS, content_words, stem
+from .text import STOPWORDS, content_words, normalise_answer, stem
 from .types import NOT_FOUND, Answer, Citation, Progress
 from .writer import MAX_WRITTEN_TOKENS, check_reply, quote_for, writer_prompt
 
@@ -162,7 +162,9 @@ class QA(Runnable[QAInput, Answer]):
     def score(self, query: str, evidence: Sequence[Evidence], draft: str = "") -> list[Scored]:
         """Every candidate span with the answer scorer's probability, best first, one per distinct text."""
         pool, rows = self.candidates(query, evidence, draft)
-        kept = [i for i, c in enumerate(pool) if answerable_by(query, c, self.models.kinds)]
+        drafted = normalise_answer(short_answer(draft))  # a span the LLM answered passes the kind gate
+        kept = [i for i, c in enumerate(pool)
+                if answerable_by(query, c, self.models.kinds, drafted=agreement(drafted, c.text) == 1.0)]
         pool, rows = [pool[i] for i in kept], [rows[i] for i in kept]
         if not pool:
             return []

@@ -143,3 +143,16 @@ def test_qa_from_settings_reads_beside_a_writer(settings, embeddings):
     writer.ingestor.ingest_paths([SEED_ARTICLE])
     qa = QA.from_settings(settings, embeddings=embeddings, llm=fake_llm(" 104"))
     assert qa.retriever.store.counts() == writer.store.counts() and "lock" in writer.__dict__
+
+
+def test_a_span_the_model_answered_passes_the_kind_gate(seeded):
+    """Question types are read by rule: this one reads as a "thing", whose learned kinds hold no numbers,
+    so a number is a candidate only when the model's draft names it."""
+    qa = seeded().qa
+    question = "Prisoners recaptured after the attack on the prison totalled:"
+    evidence = qa.evidence(question, qa.retriever.retrieve(question), qa.retriever.embeddings.embed_query(question))
+    assert "number" not in qa.models.kinds["thing"]
+    plain = [s.candidate.text for s in qa.score(question, evidence)]
+    drafted = [s.candidate.text for s in qa.score(question, evidence, " around 104")]
+    assert not any(text[-1].isdigit() for text in plain)
+    assert "around 104" in drafted and "more than 100" not in drafted  # only the span the model wrote
