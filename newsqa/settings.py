@@ -38,11 +38,15 @@ class Settings:
     api_token: str | None = field(default=None, repr=False)
     max_pending: int = 8
     learned_models: Path | None = None  # a `newsqa train` output directory; None: the shipped models
+    models_cache: Path | None = None  # the GGUF and the OpenVINO exports; None: ~/.cache/newsqa/models
     allow_private_urls: bool = False
     fetch_interval: float = 1.0
 
     def __post_init__(self):
         object.__setattr__(self, "home", Path(self.home))
+        if self.models_cache is None:
+            cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+            object.__setattr__(self, "models_cache", Path(cache) / "newsqa" / "models")
         if not 16 <= self.chunk_tokens <= EMBEDDER_WINDOW:
             raise ConfigError(f"chunk size must be 16..{EMBEDDER_WINDOW} word pieces, got {self.chunk_tokens}")
         if not 0 <= self.chunk_overlap < self.chunk_tokens // 2:
@@ -97,7 +101,9 @@ class Settings:
 
     @property
     def models_dir(self) -> Path:
-        return self.home / "models"
+        """The model files derived from the packaged weights (the assembled GGUF, the OpenVINO exports): one copy
+        per user, not per home, since they depend only on the installed packages."""
+        return Path(self.models_cache)
 
 
 ENV_VARS = {f.name: f"NEWSQA_{f.name.upper()}" for f in fields(Settings)}

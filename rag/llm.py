@@ -4,6 +4,7 @@
 import contextlib
 import ctypes
 import functools
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,12 +37,20 @@ def embedded_model_path(models_dir: Path) -> Path:
     # assemble() re-hashes 250 MB on every call; a marker written after a verified assembly skips that.
     if target.exists() and marker.exists() and marker.read_text().strip() == gguf.EXPECTED_SHA256:
         return target
+    # Assembled beside the target and renamed into place: processes of other homes share this directory,
+    # and one of them may be loading the file while another assembles it.
+    partial = target.with_name(f".{target.name}.{os.getpid()}")
     try:
-        path = gguf.assemble(target, overwrite=target.exists())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        gguf.assemble(partial, overwrite=True)
+        partial.replace(target)
+        written = marker.with_name(f".{marker.name}.{os.getpid()}")
+        written.write_text(gguf.EXPECTED_SHA256 + "\n")
+        written.replace(marker)
     except (OSError, ValueError) as exc:
+        partial.unlink(missing_ok=True)
         raise ModelError(f"could not assemble the embedded LLM into {target}: {exc}") from exc
-    marker.write_text(gguf.EXPECTED_SHA256 + "\n")
-    return Path(path)
+    return target
 
 
 class LlamaCppLLM(LLM):

@@ -66,3 +66,10 @@ def test_with_returns_a_changed_copy():
     settings = Settings()
     assert settings.with_(top_k=9, llm=None).top_k == 9
     assert settings.top_k == 5
+
+
+def test_model_files_are_kept_once_per_user_not_per_home(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    first, second = Settings.from_env({"NEWSQA_HOME": "/data/a"}), Settings(home=Path("/data/b"))
+    assert first.models_dir == second.models_dir == tmp_path / "xdg" / "newsqa" / "models"
+    assert Settings.from_env({"NEWSQA_MODELS_CACHE": "/opt/models"}).models_dir == Path("/opt/models")
