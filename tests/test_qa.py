@@ -156,3 +156,28 @@ def test_a_span_the_model_answered_passes_the_kind_gate(seeded):
     drafted = [s.candidate.text for s in qa.score(question, evidence, " around 104")]
     assert not any(text[-1].isdigit() for text in plain)
     assert "around 104" in drafted and "more than 100" not in drafted  # only the span the model wrote
+
+
+def test_the_draft_answers_in_its_own_words_only_when_a_sentence_about_the_question_holds_them():
+    from ingest.store import Hit
+    from rag.evidence import Evidence
+    from rag.qa import drafted_sentence
+    from rag.terms import key_terms
+
+    question = "Which group claimed the attack on the prison?"
+    hit = Hit("a:0", "a", "", 0.9, 0, "Islamic State attacks Syrian prison", None, None, "2022-01-21")
+    said = Evidence("The Islamic State group claimed the attack on the prison in Hassakeh.", hit, 0.8, 0.8)
+    other = Evidence("The Kurdish-led forces said 104 inmates were caught.", hit, 0.2, 0.2)
+    terms = key_terms(question)
+    assert drafted_sentence("Islamic State group", question, terms, [other, said]) is said
+    assert drafted_sentence("Kurdish-led forces", question, terms, [other, said]) is None  # the sentence is not about it
+    assert drafted_sentence("the prison", question, terms, [said]) is None  # only the question's own words
+    assert drafted_sentence("Islamic State fighters", question, terms, [said]) is None  # not in the articles
+    assert drafted_sentence("104 inmates", question, terms, [other, said]) is None  # numbers stay the scorer's
+
+
+def test_a_grounded_draft_is_the_answer_and_its_sentence_the_citation(seeded):
+    answer = seeded(" Kurdish-led Syrian Democratic Forces").qa.ask("Farhad Shami is a spokesperson for which forces?")
+    assert not answer.abstained
+    assert answer.text == "Kurdish-led Syrian Democratic Forces"
+    assert "Kurdish-led Syrian Democratic Forces" in answer.citations[0].quote
