@@ -276,18 +276,19 @@ class QA(Runnable[QAInput, Answer]):
         if best is None:  # nothing sure enough, or only from passages about something else
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, draft=draft, **context)
         text, cited, chosen = display_text(best), best.evidence, best
-        written = drafted_sentence(short_answer(draft), context["question"], terms, evidence)
+        written = drafted_answer(short_answer(draft), context["question"], terms, evidence)
         if written is not None and not numbers_in(text):  # the LLM's own words, in a sentence about the question
-            text, cited = short_answer(draft), written
+            text, cited = written
             chosen = next((s.candidate for s in scored if agreement(normalise_answer(text), s.candidate.text) == 1.0), None)
         support = [cited] + [e for e in supporting(text, query, evidence) if e.hit.article_id != cited.hit.article_id]
         return Answer(text=text, abstained=False, citations=_citations(support), timings=timings, draft=draft,
                       updated=cited.hit.updated, disputed=chosen is not None and _disputed(chosen, scored), **context)
 
 
-def drafted_sentence(draft: str, question: str, terms, evidence: Sequence[Evidence]) -> Evidence | None:
-    """The evidence sentence that holds the LLM's short answer word for word, when that answer says more than
-    the question and the sentence is about what was asked; None otherwise.
+def drafted_answer(draft: str, question: str, terms, evidence: Sequence[Evidence]) -> tuple[str, Evidence] | None:
+    """The LLM's short answer as an evidence sentence writes it, and that sentence, when the sentence holds it
+    word for word (up to case, punctuation and articles), is about what was asked, and the answer says more than
+    the question; None otherwise.
 
     Whether to answer is the scorer's call; what to answer, the draft's when it is grounded like this and
     neither it nor the best span is a number (the scorer checks what a number counts; the 270M model picks
@@ -298,8 +299,30 @@ def drafted_sentence(draft: str, question: str, terms, evidence: Sequence[Eviden
     said = normalise_answer(draft)
     if not said or numbers_in(draft) or not content_words(draft) - content_words(question):
         return None
-    return next((e for e in evidence[:SENTENCES] if e.overlap >= MIN_OVERLAP and f" {said} " in f" {normalise_answer(e.text)} "
-                 and addresses(terms, e.hit) and speaks_to(question, terms, e.text)), None)
+    for item in evidence[:SENTENCES]:
+        if (item.overlap >= MIN_OVERLAP and f" {said} " in f" {normalise_answer(item.text)} "
+                and addresses(terms, item.hit) and speaks_to(question, terms, item.text)):
+            return _written_as(item.text, said) or draft, item
+    return None
+
+
+def _written_as(sentence: str, said: str) -> str | None:
+    """The words of `sentence` that normalise to `said`, as the sentence writes them.
+
+    >>> _written_as("Talk-show host Conan O’Brien will host the Oscars.", normalise_answer("conan o'brien"))
+    'Conan O’Brien'
+    >>> _written_as("The Islamic State group claimed it.", "islamic state group")
+    'Islamic State group'
+    """
+    tokens = list(re.finditer(r"\S+", sentence))
+    size = len(said.split())
+    for start in range(len(tokens)):
+        if not normalise_answer(tokens[start].group()):  # "the", "a": the answer starts at its first word
+            continue
+        for end in range(start + 1, min(len(tokens), start + size + 2) + 1):
+            if normalise_answer(" ".join(t.group() for t in tokens[start:end])) == said:
+                return sentence[tokens[start].start():tokens[end - 1].end()].strip(" ,.;:!?\"'“”‘’()[]")
+    return None
 
 
 def _request(input: QAInput, overrides: dict) -> dict:

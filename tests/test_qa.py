@@ -161,7 +161,7 @@ def test_a_span_the_model_answered_passes_the_kind_gate(seeded):
 def test_the_draft_answers_in_its_own_words_only_when_a_sentence_about_the_question_holds_them():
     from ingest.store import Hit
     from rag.evidence import Evidence
-    from rag.qa import drafted_sentence
+    from rag.qa import drafted_answer
     from rag.terms import key_terms
 
     question = "Which group claimed the attack on the prison?"
@@ -169,11 +169,11 @@ def test_the_draft_answers_in_its_own_words_only_when_a_sentence_about_the_quest
     said = Evidence("The Islamic State group claimed the attack on the prison in Hassakeh.", hit, 0.8, 0.8)
     other = Evidence("The Kurdish-led forces said 104 inmates were caught.", hit, 0.2, 0.2)
     terms = key_terms(question)
-    assert drafted_sentence("Islamic State group", question, terms, [other, said]) is said
-    assert drafted_sentence("Kurdish-led forces", question, terms, [other, said]) is None  # the sentence is not about it
-    assert drafted_sentence("the prison", question, terms, [said]) is None  # only the question's own words
-    assert drafted_sentence("Islamic State fighters", question, terms, [said]) is None  # not in the articles
-    assert drafted_sentence("104 inmates", question, terms, [other, said]) is None  # numbers stay the scorer's
+    assert drafted_answer("islamic state group", question, terms, [other, said]) == ("Islamic State group", said)
+    assert drafted_answer("Kurdish-led forces", question, terms, [other, said]) is None  # the sentence is not about it
+    assert drafted_answer("the prison", question, terms, [said]) is None  # only the question's own words
+    assert drafted_answer("Islamic State fighters", question, terms, [said]) is None  # not in the articles
+    assert drafted_answer("104 inmates", question, terms, [other, said]) is None  # numbers stay the scorer's
 
 
 def test_a_grounded_draft_is_the_answer_and_its_sentence_the_citation(seeded):
