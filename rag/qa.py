@@ -29,7 +29,7 @@ from .models import Models
 from .prompt import answer_prompt
 from .retrieve import Retriever
 from .shapes import explanation, first_sentence, newest, question_kind, topic
-from .terms import addresses, key_terms, speaks_to
+from .terms import KeyTerms, addresses, key_terms, speaks_to
 from .text import STOPWORDS, content_words, normalise_answer, numbers_in, stem
 from .types import NOT_FOUND, Answer, Citation, Progress
 from .writer import MAX_WRITTEN_TOKENS, check_reply, quote_for, writer_prompt
@@ -285,7 +285,7 @@ class QA(Runnable[QAInput, Answer]):
                       updated=cited.hit.updated, disputed=chosen is not None and _disputed(chosen, scored), **context)
 
 
-def drafted_answer(draft: str, question: str, terms, evidence: Sequence[Evidence]) -> tuple[str, Evidence] | None:
+def drafted_answer(draft: str, question: str, terms: KeyTerms, evidence: Sequence[Evidence]) -> tuple[str, Evidence] | None:
     """The LLM's short answer as an evidence sentence writes it, and that sentence, when the sentence holds it
     word for word (up to case, punctuation and articles), is about what was asked, and the answer says more than
     the question; None otherwise.
