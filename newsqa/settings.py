@@ -44,9 +44,8 @@ class Settings:
 
     def __post_init__(self):
         object.__setattr__(self, "home", Path(self.home))
-        if self.models_cache is None:
-            cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-            object.__setattr__(self, "models_cache", Path(cache) / "newsqa" / "models")
+        cache = self.models_cache or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsqa" / "models"
+        object.__setattr__(self, "models_cache", Path(cache))
         if not 16 <= self.chunk_tokens <= EMBEDDER_WINDOW:
             raise ConfigError(f"chunk size must be 16..{EMBEDDER_WINDOW} word pieces, got {self.chunk_tokens}")
         if not 0 <= self.chunk_overlap < self.chunk_tokens // 2:
@@ -103,7 +102,7 @@ class Settings:
     def models_dir(self) -> Path:
         """The model files derived from the packaged weights (the assembled GGUF, the OpenVINO exports): one copy
         per user, not per home, since they depend only on the installed packages."""
-        return Path(self.models_cache)
+        return self.models_cache
 
 
 ENV_VARS = {f.name: f"NEWSQA_{f.name.upper()}" for f in fields(Settings)}

@@ -19,7 +19,7 @@ from ingest.store import Hit
 from newsqa.errors import QuestionError
 from newsqa.settings import Settings
 
-from .answers import MIN_OVERLAP, SENTENCES, Scored, answerable_by, candidate_pool, candidate_rows
+from .answers import CANDIDATE_FEATURES, MIN_OVERLAP, SENTENCES, Scored, answerable_by, candidate_pool, candidate_rows
 from .candidates import Candidate, agreement, candidate_key, counts_what_is_asked, display_text
 from .choices import choice_rows, holding_sentence
 from .evidence import Evidence, select_evidence, supporting
@@ -37,6 +37,7 @@ from .writer import MAX_WRITTEN_TOKENS, check_reply, quote_for, writer_prompt
 __all__ = ["QA", "check_question"]
 
 MAX_CITATIONS = 3
+_DRAFT = CANDIDATE_FEATURES.index("draft")  # the column of a candidate's agreement with the LLM's draft
 
 
 def check_question(question: object, max_chars: int = 2000) -> str:
@@ -162,9 +163,8 @@ class QA(Runnable[QAInput, Answer]):
     def score(self, query: str, evidence: Sequence[Evidence], draft: str = "") -> list[Scored]:
         """Every candidate span with the answer scorer's probability, best first, one per distinct text."""
         pool, rows = self.candidates(query, evidence, draft)
-        drafted = normalise_answer(short_answer(draft))  # a span the LLM answered passes the kind gate
-        kept = [i for i, c in enumerate(pool)
-                if answerable_by(query, c, self.models.kinds, drafted=agreement(drafted, c.text) == 1.0)]
+        kept = [i for i, c in enumerate(pool)  # a span the LLM answered (its row's agreement is 1) passes the kind gate
+                if answerable_by(query, c, self.models.kinds, drafted=rows[i][_DRAFT] == 1.0)]
         pool, rows = [pool[i] for i in kept], [rows[i] for i in kept]
         if not pool:
             return []
