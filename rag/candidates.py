@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .evidence import Evidence
-from .text import STOPWORDS, normalise_answer, number_words_as_digits, stem, words
+from .text import STOPWORDS, normalise_answer, number_words_as_digits, stem, trim_span, words
 
 __all__ = [
     "Candidate", "agreement", "answer_type", "asked_roles", "candidate_key", "counts_what_is_asked", "display_text",
@@ -175,6 +175,9 @@ def _names(sentence: Evidence) -> list[Candidate]:
     run: list[tuple[str, int]] = []
     for index, (token, start) in enumerate(tokens + [("", len(text))]):
         word = token.strip("“”\"‘’'(),;:!?")
+        if run and token[:1] in "([":  # "Democratic Forces (SDF)": the bracketed name is one of its own
+            names += _close_run(run, sentence)
+            run = []
         capital = bool(word) and (word[0].isupper() or (word[0].isdigit() and run))
         connector = word.lower() in _CONNECTORS and run and index + 1 < len(tokens)
         if capital or connector:
@@ -197,7 +200,7 @@ def _close_run(run: list[tuple[str, int]], sentence: Evidence) -> list[Candidate
         return []
     start = run[0][1]
     end = run[-1][1] + len(run[-1][0])
-    span = sentence.text[start:end].rstrip(".,;:")
+    span = trim_span(sentence.text[start:end])
     if not span or span.lower() in STOPWORDS:
         return []
     names = [Candidate(span, "name", sentence, start)]

@@ -30,7 +30,7 @@ from .prompt import answer_prompt
 from .retrieve import Retriever
 from .shapes import explanation, first_sentence, newest, question_kind, topic
 from .terms import KeyTerms, addresses, key_terms, speaks_to
-from .text import STOPWORDS, content_words, normalise_answer, numbers_in, stem
+from .text import STOPWORDS, content_words, normalise_answer, numbers_in, stem, trim_span
 from .types import NOT_FOUND, Answer, Citation, Progress
 from .writer import MAX_WRITTEN_TOKENS, check_reply, quote_for, writer_prompt
 
@@ -313,6 +313,8 @@ def _written_as(sentence: str, said: str) -> str | None:
     'Pat O’Neill'
     >>> _written_as("The Islamic State group claimed it.", "islamic state group")
     'Islamic State group'
+    >>> _written_as("Ana Ruiz of the Harbour Workers Union (HWU) spoke.", "harbour workers union hwu")
+    'Harbour Workers Union (HWU)'
     """
     tokens = list(re.finditer(r"\S+", sentence))
     size = len(said.split())
@@ -321,7 +323,7 @@ def _written_as(sentence: str, said: str) -> str | None:
             continue
         for end in range(start + 1, min(len(tokens), start + size + 2) + 1):
             if normalise_answer(" ".join(t.group() for t in tokens[start:end])) == said:
-                return sentence[tokens[start].start():tokens[end - 1].end()].strip(" ,.;:!?\"'“”‘’()[]")
+                return trim_span(sentence[tokens[start].start():tokens[end - 1].end()])
     return None
 
 

@@ -7,7 +7,7 @@ import unicodedata
 from ingest.text import STOPWORDS, content_words, stem, words
 
 __all__ = ["STOPWORDS", "content_words", "normalise_answer", "number_runs", "number_words_as_digits", "numbers_in",
-           "stem", "words"]
+           "stem", "trim_span", "words"]
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?![\w])")
 
@@ -33,6 +33,32 @@ def normalise_answer(text: str) -> str:
     """
     text = "".join(ch for ch in unicodedata.normalize("NFKC", text).lower() if ch not in _PUNCTUATION)
     return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+_EDGE = " ,.;:!?\"'“”‘’"
+_BRACKETS = {"(": ")", "[": "]"}
+
+
+def trim_span(text: str) -> str:
+    """A span as an answer shows it: without the punctuation around it, and never with half a bracket
+    (a closing one that ends it goes only when unmatched; an opening one never closed cuts it there).
+
+    >>> trim_span("“Syrian Democratic Forces (SDF)”,"), trim_span("(SDF"), trim_span("Democratic Forces (SDF")
+    ('Syrian Democratic Forces (SDF)', 'SDF', 'Democratic Forces')
+    """
+    while True:
+        before = text
+        text = text.strip(_EDGE)
+        for opening, closing in _BRACKETS.items():
+            if text.startswith(opening) and text.count(opening) > text.count(closing):
+                text = text[1:]
+            if text.endswith(closing) and text.count(closing) > text.count(opening):
+                text = text[:-1]
+            cut = text.rfind(opening)
+            if cut >= 0 and closing not in text[cut:]:
+                text = text[:cut]
+        if text == before:
+            return text
 
 
 _UNITS = {w: i for i, w in enumerate(

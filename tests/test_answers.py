@@ -52,6 +52,13 @@ def test_candidates_are_typed_spans_of_the_sentence():
         assert item.text[candidate.start:].startswith(candidate.text)
 
 
+def test_a_bracketed_name_is_a_candidate_of_its_own_and_no_span_holds_half_a_bracket():
+    item = evidence("Ana Ruiz of the Harbour Workers Union (HWU) said [the port] would reopen (soon.")
+    found = {c.text for c in extract_candidates(item)}
+    assert {"Harbour Workers Union", "HWU"} <= found
+    assert not [text for text in found if text.count("(") != text.count(")") or text.count("[") != text.count("]")]
+
+
 def test_the_question_own_words_are_never_candidates():
     pool = candidate_pool("Which prison did the gunmen attack?", [evidence("The gunmen attacked Gweiran Prison.")])
     texts = [c.text for c in pool]
