@@ -384,15 +384,18 @@ def train(questions: Sequence[EvalQuestion], corpus_paths: Sequence, *, client, 
     return Trained(models, report)
 
 
-# The modules whose code makes the cached examples (pools, evidence, candidates and their rows).
-_EXAMPLE_CODE = ("features.py", "retrieve.py", "evidence.py", "candidates.py", "answers.py", "places.py", "qa.py")
+# The modules whose code makes the cached examples (pools, evidence, candidates and their rows), from the
+# package root: the store's search settings and BM25 make the pools too.
+_EXAMPLE_CODE = ("rag/features.py", "rag/retrieve.py", "rag/evidence.py", "rag/candidates.py", "rag/answers.py",
+                 "rag/places.py", "rag/qa.py", "ingest/store.py", "ingest/lexical.py")
 
 
 class _ExampleCache:
     """Pickles of the training examples, keyed by what they depend on (periods, settings, the code)."""
 
     def __init__(self, directory, periods: Sequence[Period], config: TrainConfig, drafts: bool):
-        code = "".join(Path(__file__).with_name(f).read_text() for f in _EXAMPLE_CODE)  # newer code: new examples
+        root = Path(__file__).resolve().parent.parent
+        code = "".join((root / f).read_text() for f in _EXAMPLE_CODE)  # newer code: new examples
         key = json.dumps([[p.name for p in periods], drafts, config.folds, config.seed, code])
         self.directory = directory
         self.key = hashlib.sha256(key.encode()).hexdigest()[:12]

@@ -9,6 +9,7 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_core.documents import Document
 
 from ingest import Article, ArticleStore, Chunker, Ingestor
+from ingest.store import SEARCH_EF
 from ingest.vectorstore import NewsVectorStore
 from newsqa import Settings
 from newsqa.app import build_embeddings
@@ -174,6 +175,7 @@ def test_a_store_from_before_the_registry_table_moves_over(client, request, embe
         ids=["generation"], embeddings=[[1.0]], metadatas=[{"token": "t"}])
 
     store = ArticleStore(client, name)
+    assert store.index_settings()["ef_search"] == SEARCH_EF  # made with Chroma's default: now searched as wide
     assert store.get("zoo").chunk_ids == ("zoo:1",) and [a.text for a in store.stored_articles()] == [ZOO]
     assert store.search(embeddings.embed_query("zebra"), k=1)[0].article_id == "zoo"
     names = {c.name for c in client.list_collections()}

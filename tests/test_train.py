@@ -103,6 +103,7 @@ def test_the_command_writes_models_newsqa_answers_with(small_world, tmp_path, se
                                       str(small_world / "corpus.jsonl"), "--out", str(out), "--weeks", "1"], obj=services)
     assert result.exit_code == 0, result.output
     assert "trained on 28 questions" in result.output and "validation (7 questions" in result.output
+    assert "multiple choice, out of fold:" in result.output
     assert json.loads((out / "report.json").read_text())["training"]["questions"] == 28
     models = Models.load(out)
     qa = QA.from_settings(settings.with_(learned_models=out), store=services.store, embeddings=services.embeddings,

@@ -79,6 +79,9 @@ def summary(report: dict, out: Path, seconds: float) -> str:
     lines = [f"trained on {data['questions']} questions ({len(data['periods'])} periods, {data['articles']} articles) "
              f"in {seconds / 60:.1f} min; models in {out}",
              f"abstention threshold {report['threshold']} (cross-fitted: {report['cross_fitted']})"]
+    choice = report["multiple_choice_cross_fitted"]
+    lines.append(f"multiple choice, out of fold: {choice['accuracy_by_shape'][choice['kept']]} "
+                 f"({choice['kept']}, {choice['questions']} questions)")
     for name, features in report["features"].items():
         lines.append(f"{name} relies most on: " + ", ".join(f"{f} {share}%" for f, share in list(features.items())[:5]))
     validation = report.get("validation")
