@@ -64,12 +64,18 @@ def passage_rows(asked: Asked, pool: Sequence[PoolEntry], pool_size: int) -> lis
     for entry in pool:
         per_article[entry.hit.article_id] = per_article.get(entry.hit.article_id, 0) + 1
     rows = []
-    for entry in pool:
+    ages = [age_days(e.hit.published, asked.as_of) for e in pool]
+    # Age counts from the newest passage the pool has (not after the asking day): training questions were asked
+    # within weeks of their articles, so an archive asked about years later would otherwise look stale throughout
+    # (seed questions asked today: false abstention 12 -> 8, as asked the day after publication).
+    fresh = min((a for a in ages if a is not None and a >= 0), default=0)
+    for entry, age in zip(pool, ages):
         hit = entry.hit
         body = words(hit.text)
         stems = {stem(w) for w in body}
         title = content_words(hit.title or "")
-        age = age_days(hit.published, asked.as_of)
+        after = age is not None and age < -1
+        age = age - fresh if age is not None and age >= 0 else age
         rows.append([
             entry.cosine,
             best_cosine - entry.cosine,
@@ -86,7 +92,7 @@ def passage_rows(asked: Asked, pool: Sequence[PoolEntry], pool_size: int) -> lis
             _window(asked.stems, body),
             math.log1p(hit.ord),
             math.copysign(math.log1p(abs(age)), age) if age is not None else 0.0,
-            float(age is not None and age < -1),
+            float(after),
             float(age is None),
             float(per_article[hit.article_id]),
             math.log1p(len(body)),

@@ -181,3 +181,23 @@ def test_a_grounded_draft_is_the_answer_and_its_sentence_the_citation(seeded):
     assert not answer.abstained
     assert answer.text == "Kurdish-led Syrian Democratic Forces"
     assert "Kurdish-led Syrian Democratic Forces" in answer.citations[0].quote
+
+
+def test_passage_age_counts_from_the_newest_passage_the_pool_has():
+    from datetime import date
+
+    from ingest.store import Hit
+    from rag.features import PASSAGE_FEATURES, Asked, PoolEntry, passage_rows
+
+    def entry(article: str, published: str) -> PoolEntry:
+        hit = Hit(f"{article}:0", article, "The council met on Monday.", 0.5, 0, "Council meets", None, None, published)
+        return PoolEntry(hit, 0.5, 1, 1.0, 1)
+
+    archive = [entry("a", "2022-01-21"), entry("b", "2022-01-11"), entry("c", None)]
+    age = PASSAGE_FEATURES.index("age_days")
+    today = passage_rows(Asked.of("When did the council meet?", date(2026, 12, 2)), archive, 30)
+    next_day = passage_rows(Asked.of("When did the council meet?", date(2022, 1, 22)), archive, 30)
+    assert today == next_day  # an archive asked about years later ranks as it did when it was news
+    assert today[0][age] == 0.0 and today[1][age] > 0.0
+    future = passage_rows(Asked.of("When did the council meet?", date(2022, 1, 15)), archive, 30)
+    assert future[0][PASSAGE_FEATURES.index("after_as_of")] == 1.0 and future[0][age] < 0  # after the asking day
