@@ -67,7 +67,7 @@ def passage_rows(asked: Asked, pool: Sequence[PoolEntry], pool_size: int) -> lis
     ages = [age_days(e.hit.published, asked.as_of) for e in pool]
     # Age counts from the newest passage the pool has (not after the asking day): training questions were asked
     # within weeks of their articles, so an archive asked about years later would otherwise look stale throughout
-    # (seed questions asked today: false abstention 12 -> 8, as asked the day after publication).
+    # (seed questions asked today: false abstention 12 -> 8).
     fresh = min((a for a in ages if a is not None and a >= 0), default=0)
     for entry, age in zip(pool, ages):
         hit = entry.hit
