@@ -30,8 +30,13 @@ Answer: Izmir
 
 
 def answer_prompt(question: str, evidence: Sequence[Evidence]) -> str:
-    """The prompt that asks for a short answer to `question` from the best evidence sentences."""
-    passage = " ".join(_one_line(e.text) for e in evidence[:EVIDENCE_SENTENCES])
+    """The prompt that asks for a short answer to `question` from the best evidence sentences.
+
+    After the best sentence, only those that share a word with the question are shown: in a small
+    store the next best can be about another story, and the 270M model copies a name from it.
+    """
+    shown = [e for i, e in enumerate(evidence) if i == 0 or e.overlap > 0][:EVIDENCE_SENTENCES]
+    passage = " ".join(_one_line(e.text) for e in shown)
     return f"{PREFIX}Passage: {passage}\nQuestion: {_one_line(question)}\nAnswer:"
 
 

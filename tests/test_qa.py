@@ -3,6 +3,7 @@ import re
 
 import pytest
 
+from ingest.store import Hit
 from newsqa.app import Services
 from rag import (
     NOT_FOUND,
@@ -13,7 +14,7 @@ from rag import (
     Retriever,
     check_question,
 )
-from rag.evidence import select_evidence, supporting
+from rag.evidence import Evidence, select_evidence, supporting
 from rag.prompt import answer_prompt
 
 from .conftest import SEED_ARTICLE, fake_llm
@@ -128,6 +129,19 @@ def test_prompt_keeps_passages_and_question_on_their_own_lines(seeded):
     assert tail.count("\n") == 2 and tail.endswith("Answer:")
 
 
+def test_prompt_shows_only_sentences_that_share_a_word_with_the_question():
+    def sentence(text, overlap):
+        return Evidence(text, Hit("a:0", "a", text, 0.5, 0, "Zoo news", None, None, None), overlap, overlap)
+
+    question = "What was the baby zebra named?"
+    evidence = [sentence("The zoo welcomed a zebra named Stripe.", 0.6), sentence("The prison guard was named Omar.", 0.0),
+                sentence("Keepers fed the baby zebra.", 0.4), sentence("Rain fell.", 0.0)]
+    passage = answer_prompt(question, evidence).rsplit("Passage: ", 1)[1].split("\n")[0]
+    assert passage == "The zoo welcomed a zebra named Stripe. Keepers fed the baby zebra."
+    # the best sentence is shown even when no sentence shares a word: it may answer in other words
+    assert "Rain fell." in answer_prompt(question, evidence[3:])
+
+
 def test_retriever_rejects_bad_k(store, embeddings):
     with pytest.raises(ValueError, match="k must be positive"):
         Retriever(store, embeddings, k=0)
@@ -159,8 +173,6 @@ def test_a_span_the_model_answered_passes_the_kind_gate(seeded):
 
 
 def test_the_draft_answers_in_its_own_words_only_when_a_sentence_about_the_question_holds_them():
-    from ingest.store import Hit
-    from rag.evidence import Evidence
     from rag.qa import drafted_answer
     from rag.terms import key_terms
 
@@ -186,7 +198,6 @@ def test_a_grounded_draft_is_the_answer_and_its_sentence_the_citation(seeded):
 def test_passage_age_counts_from_the_newest_passage_the_pool_has():
     from datetime import date
 
-    from ingest.store import Hit
     from rag.features import PASSAGE_FEATURES, Asked, PoolEntry, passage_rows
 
     def entry(article: str, published: str) -> PoolEntry:
