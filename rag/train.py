@@ -384,10 +384,10 @@ def train(questions: Sequence[EvalQuestion], corpus_paths: Sequence, *, client, 
     return Trained(models, report)
 
 
-# The modules whose code makes the cached examples (pools, evidence, candidates and their rows), from the
-# package root: the store's search settings and BM25 make the pools too.
-_EXAMPLE_CODE = ("rag/features.py", "rag/retrieve.py", "rag/evidence.py", "rag/candidates.py", "rag/answers.py",
-                 "rag/places.py", "rag/qa.py", "ingest/store.py", "ingest/lexical.py")
+# The code that makes the cached examples, from the package root: every module of rag/ (the draft prompt,
+# the key terms and the text helpers as much as the features) and the store's search settings, BM25 and
+# the sentence splitter, which make the pools and the evidence.
+_EXAMPLE_CODE = ("rag/*.py", "ingest/store.py", "ingest/lexical.py", "ingest/chunk.py")
 
 
 class _ExampleCache:
@@ -395,7 +395,8 @@ class _ExampleCache:
 
     def __init__(self, directory, periods: Sequence[Period], config: TrainConfig, drafts: bool):
         root = Path(__file__).resolve().parent.parent
-        code = "".join((root / f).read_text() for f in _EXAMPLE_CODE)  # newer code: new examples
+        files = sorted(f for pattern in _EXAMPLE_CODE for f in root.glob(pattern))
+        code = "".join(f.read_text() for f in files)  # newer code: new examples
         key = json.dumps([[p.name for p in periods], drafts, config.folds, config.seed, code])
         self.directory = directory
         self.key = hashlib.sha256(key.encode()).hexdigest()[:12]

@@ -114,3 +114,19 @@ def test_the_command_writes_models_newsqa_answers_with(small_world, tmp_path, se
 def test_unusable_model_directories_are_a_clear_error(tmp_path):
     with pytest.raises(Exception, match="no usable newsqa models in .*make them with `newsqa train`"):
         Models.load(tmp_path)
+
+
+def test_cached_examples_are_keyed_by_the_code_that_drafts_them_too(small_world, tmp_path, monkeypatch):
+    from rag import train as training
+
+    periods = split_periods(read_questions(small_world / "questions.jsonl")[0], 1)
+    before = training._ExampleCache(tmp_path, periods, TrainConfig(weeks=1), drafts=True).key
+    root = tmp_path / "package"
+    for name in ("rag/prompt.py", "ingest/store.py"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("EVIDENCE_SENTENCES = 3\n")
+    monkeypatch.setattr(training, "__file__", str(root / "rag" / "train.py"))
+    keys = [training._ExampleCache(tmp_path, periods, TrainConfig(weeks=1), drafts=True).key]
+    (root / "rag" / "prompt.py").write_text("EVIDENCE_SENTENCES = 2\n")  # another draft prompt: other drafts
+    keys.append(training._ExampleCache(tmp_path, periods, TrainConfig(weeks=1), drafts=True).key)
+    assert len({before, *keys}) == 3
