@@ -103,9 +103,12 @@ def test_upload_an_article_then_ask_about_it(page, tmp_path):
     page.wait_for_function("() => document.querySelector('#upload-status').innerText.includes('Added 1')",
                            timeout=120_000)
     assert "zoo" in page.locator("#store-panel").inner_text().lower()
-    reply = ask(page, "What was the baby zebra named?")
-    assert reply.splitlines()[0].strip() == "Stripe"  # the answer itself, not only a quote that holds it
-    assert "Zoo welcomes zebra" in reply
+    for question in ("What was the baby zebra named?",
+                     # the seed article's sentences share no word with this one: they stay out of the draft prompt
+                     "What is the name of the baby zebra at the Riverton zoo?"):
+        reply = ask(page, question)
+        assert reply.splitlines()[0].strip() == "Stripe"  # the answer itself, not only a quote that holds it
+        assert "Zoo welcomes zebra" in reply
 
 
 HOSTILE = {
