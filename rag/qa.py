@@ -265,16 +265,23 @@ class QA(Runnable[QAInput, Answer]):
                                       hit.source))
         return Answer(text="\n".join(lines), abstained=False, citations=tuple(citations), timings=timings, **context)
 
+    @staticmethod
+    def pick(question: str, scored: Sequence[Scored], terms: KeyTerms | None = None) -> Scored | None:
+        """The best-scored candidate from a passage about what was asked, that speaks to it and counts what
+        it asks for: the one newsqa answers with when its probability clears the threshold."""
+        terms = key_terms(question) if terms is None else terms
+        return next((s for s in scored if addresses(terms, s.candidate.evidence.hit)
+                     and speaks_to(question, terms, s.candidate.evidence.text)
+                     and counts_what_is_asked(question, s.candidate)), None)
+
     def _answer(self, query, draft, evidence, timings, context) -> Answer:
         """The best candidate span, when the scorer is sure enough; else an abstention."""
         terms = key_terms(context["question"])
         scored = self.score(query, evidence, draft)
-        sure = [s for s in scored if s.probability >= self.models.threshold]
-        best = next((s.candidate for s in sure if addresses(terms, s.candidate.evidence.hit)
-                     and speaks_to(context["question"], terms, s.candidate.evidence.text)
-                     and counts_what_is_asked(context["question"], s.candidate)), None)
-        if best is None:  # nothing sure enough, or only from passages about something else
+        picked = self.pick(context["question"], scored, terms)
+        if picked is None or picked.probability < self.models.threshold:  # none about the question, or not sure
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, draft=draft, **context)
+        best = picked.candidate
         text, cited, chosen = display_text(best), best.evidence, best
         written = drafted_answer(short_answer(draft), context["question"], terms, evidence)
         if written is not None and not numbers_in(text):  # the LLM's own words, in a sentence about the question

@@ -485,11 +485,11 @@ class Decision:
 
 
 def _top(qa: QA, item: Answering) -> Decision:
+    """The candidate newsqa would answer with (the best one that passes the checks on what it is about)."""
     question = item.asking.question
-    scored = qa.score(question.question, item.evidence, item.draft)
-    if not scored:
-        return Decision(0.0, False, item.asking.in_corpus)
-    best = scored[0]
+    best = QA.pick(question.question, qa.score(question.question, item.evidence, item.draft))
+    if best is None:
+        return Decision(0.0, False, item.asking.in_corpus, any(item.labels))
     return Decision(best.probability, _is_answer(display_text(best.candidate), question.answers), item.asking.in_corpus,
                     any(item.labels))
 
