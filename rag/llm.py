@@ -6,10 +6,11 @@ import ctypes
 import functools
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, BaseLanguageModel
 from langchain_core.language_models.llms import LLM
@@ -24,6 +25,7 @@ __all__ = ["GenerationLLM", "LlamaCppLLM", "as_generation_llm", "embedded_llm", 
            "silence_llama_cpp"]
 
 MAX_ANSWER_TOKENS = 48
+SEQUENCES = 9  # the embedded model's cache holds the prompt and 8 continuations judged beside it
 
 
 def embedded_model_path(models_dir: Path) -> Path:
@@ -74,6 +76,7 @@ class LlamaCppLLM(LLM):
 
             self.client = llama_cpp.Llama(model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads,
                                           n_batch=512, seed=0, verbose=False)
+            _allow_sequences(self.client, SEQUENCES)
 
     @property
     def _llm_type(self) -> str:
@@ -96,6 +99,65 @@ class LlamaCppLLM(LLM):
             if run_manager:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
+
+    def logprobs(self, prompt: str, continuations: Sequence[str]) -> list[list[float] | None]:
+        """The log-probability of each token of each continuation after `prompt` (None: it does not fit).
+
+        One forward pass scores up to SEQUENCES - 1 continuations: each is a sequence of its own that shares the
+        prompt's cached state, which the draft left behind. (llama-cpp-python keeps only the last token's logits,
+        unless every position's are kept: a 262k-word vocabulary times the context, gigabytes. So the batch asks
+        llama.cpp for its own positions' logits directly; llama-cpp-python is pinned in pyproject.toml.)
+        """
+        scored: list[list[float] | None] = []
+        for first in range(0, len(continuations), SEQUENCES - 1):
+            scored += self._score(prompt, continuations[first:first + SEQUENCES - 1])
+        return scored
+
+    def _score(self, prompt: str, continuations: Sequence[str]) -> list[list[float] | None]:
+        client, context = self.client, self.client._ctx
+        if client.context_params.n_seq_max < SEQUENCES:
+            raise ModelError("this llama.cpp context holds one sequence; judging needs LlamaCppLLM's own context")
+        base = client.tokenize(prompt.encode(), special=True)
+        tokens = [client.tokenize((prompt + c).encode(), special=True) for c in continuations]
+        starts = [min(_shared(base, t), len(t) - 1) for t in tokens]  # each continuation's first token
+        usable = [start >= 1 and len(t) <= client.n_ctx() for t, start in zip(tokens, starts)]
+        if not any(usable):
+            return [None] * len(continuations)
+        shared = min(start for start, ok in zip(starts, usable) if ok) - 1  # cached once; the rest is batched
+        kept = min(_shared(client.input_ids[:client.n_tokens], base), shared)
+        client.n_tokens = kept  # what the cache already holds of this prompt
+        context.kv_cache_seq_rm(0, kept, -1)  # the draft's tokens after it: the cache is shared by every sequence
+        if kept < shared:
+            client.eval(base[kept:shared])
+        # Every token of a continuation but its last asks for logits (those of the token before each scored one).
+        batch, firsts, cells, outputs = client._batch.batch, [], 0, 0
+        try:
+            for sequence, (these, ok) in enumerate(zip(tokens, usable), start=1):
+                size = len(these) - shared
+                if not ok or cells + size > client.n_batch or shared + cells + size > client.n_ctx():
+                    firsts.append(None)
+                    continue
+                context.kv_cache_seq_cp(0, sequence, 0, shared)  # the prompt's cells, shared, not copied
+                firsts.append(outputs)
+                for position, token in enumerate(these[shared:], start=shared):
+                    batch.token[cells], batch.pos[cells], batch.logits[cells] = token, position, position < len(these) - 1
+                    batch.n_seq_id[cells], batch.seq_id[cells][0] = 1, sequence
+                    cells += 1
+                outputs += size - 1
+            if not cells:
+                return [None] * len(continuations)
+            batch.n_tokens = cells
+            context.decode(client._batch)
+            vocabulary = client.n_vocab()
+            logits = np.ctypeslib.as_array(context.get_logits(), shape=(outputs * vocabulary,)).reshape(outputs, vocabulary)
+            return [None if first is None else _token_logprobs(logits[first + start - 1 - shared:first + len(these) - 1 - shared],
+                                                              these[start:])
+                    for these, start, first in zip(tokens, starts, firsts)]
+        finally:
+            for sequence in range(1, len(tokens) + 1):
+                _drop_sequence(context.memory, sequence)
+            client.n_tokens = shared
+            client._requires_eval = True  # the logits are the judged batch's, not the prompt's
 
 
 class GenerationLLM:
@@ -127,6 +189,21 @@ class GenerationLLM:
             except Exception as exc:
                 raise ModelError(f"the {self.name} LLM failed: {exc}") from exc
 
+    @property
+    def judges(self) -> bool:
+        """Whether the model can say how likely a continuation is (the embedded one can; a server's chat model cannot)."""
+        return callable(getattr(self.runnable, "logprobs", None))
+
+    def logprobs(self, prompt: str, continuations: Sequence[str]) -> list[list[float] | None]:
+        """Per-token log-probabilities of each continuation after `prompt` (see `LlamaCppLLM.logprobs`)."""
+        if not self.judges:
+            raise ModelError(f"the {self.name} LLM cannot score continuations")
+        with self._lock if not self.parallel else contextlib.nullcontext():
+            try:
+                return self.runnable.logprobs(prompt, list(continuations))
+            except Exception as exc:
+                raise ModelError(f"the {self.name} LLM failed: {exc}") from exc
+
 
 def as_generation_llm(llm: "GenerationLLM | BaseLanguageModel") -> GenerationLLM:
     """Any LangChain LLM or chat model as a `GenerationLLM`; a chat model is taken to follow instructions, so it
@@ -136,6 +213,50 @@ def as_generation_llm(llm: "GenerationLLM | BaseLanguageModel") -> GenerationLLM
     if not isinstance(llm, BaseLanguageModel):
         raise TypeError(f"expected a LangChain LLM or chat model, got {type(llm).__name__}")
     return GenerationLLM(llm, name=llm.get_name(), writes=isinstance(llm, BaseChatModel))  # serialised: it may be local
+
+
+def _allow_sequences(client, count: int) -> None:
+    """Give a llama_cpp.Llama a context that holds `count` sequences in one cache of its size (llama-cpp-python
+    makes contexts of one sequence, except for embedding models): continuations are judged side by side."""
+    from llama_cpp import _internals
+
+    params = client.context_params
+    params.n_seq_max, params.kv_unified = count, True
+    context = _internals.LlamaContext(model=client._model, params=params, verbose=False)
+    client._ctx.close()
+    client._ctx = context
+    client._stack.callback(context.close)
+
+
+def _drop_sequence(memory, sequence: int) -> None:
+    """Drop a sequence from a llama.cpp cache (llama-cpp-python's own call maps every negative id to 0)."""
+    import llama_cpp
+
+    llama_cpp.llama_memory_seq_rm(memory, sequence, -1, -1)
+
+
+def _token_logprobs(logits: np.ndarray, tokens: Sequence[int]) -> list[float]:
+    """Each token's log-probability under the row of logits before it."""
+    wanted = np.asarray(tokens)
+    chosen = logits[np.arange(len(wanted)), wanted].astype(np.float64)
+    top = logits.max(axis=1, keepdims=True)
+    shifted = np.subtract(logits, top)  # float32 (a float64 copy of 262k words a row is slow), exp in place
+    np.exp(shifted, out=shifted)
+    return (chosen - top[:, 0] - np.log(shifted.sum(axis=1, dtype=np.float64))).tolist()
+
+
+def _shared(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many leading tokens two sequences share.
+
+    >>> _shared([1, 2, 3], [1, 2, 4, 5]), _shared([], [1])
+    (2, 0)
+    """
+    count = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        count += 1
+    return count
 
 
 def embedded_llm(models_dir: Path, *, cpu: str | None = None, n_ctx: int = 2048, n_threads: int = 1) -> LlamaCppLLM:

@@ -1,5 +1,5 @@
 """The learned models newsqa answers with: a passage ranker, an answer scorer with its abstention
-threshold, and a multiple-choice scorer. `newsqa train` writes a directory of them; the defaults
+threshold, how the LLM judges the scorer's best spans (rag/judge.py), and a multiple-choice scorer. `newsqa train` writes a directory of them; the defaults
 ship in rag/learned/ and were made by that same command (see the README for how)."""
 
 import json
@@ -9,12 +9,14 @@ from pathlib import Path
 from newsqa.errors import ConfigError
 
 from .gbm import Trees
+from .judge import Judge
 
 __all__ = ["DEFAULT_DIR", "FORMAT", "Models"]
 
 DEFAULT_DIR = Path(__file__).parent / "learned"
 FORMAT = 1
 _FILES = {"ranker": "ranker.json", "answers": "answers.json", "choices": "choices.json"}
+_JUDGE = "judge.json"  # how the LLM judges the scorer's best spans (rag/judge.py); a file of its own, new in format 1
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Models:
     threshold: float  # an answer needs this probability, else newsqa abstains
     kinds: dict[str, list[str]] | None = None  # the kinds of span that answer each question type (None: any)
     info: dict = field(default_factory=dict)
+    judge: Judge | None = None  # None: the scorer's best span answers (models trained without the LLM, or before judging)
 
     @classmethod
     def load(cls, directory: Path | None = None) -> "Models":
@@ -37,7 +40,10 @@ class Models:
             if info.get("format") != FORMAT:
                 raise ValueError(f"format {info.get('format')!r}, this newsqa reads format {FORMAT}")
             trees = {name: Trees.load(directory / file) for name, file in _FILES.items()}
-            return cls(threshold=float(info["threshold"]), kinds=info.get("kinds"), info=info, **trees)
+            judged = directory / _JUDGE
+            setting = json.loads(judged.read_text()).get("judge") if judged.exists() else None  # none: made before judging
+            judge = Judge(int(setting["candidates"]), float(setting["weight"])) if setting else None
+            return cls(threshold=float(info["threshold"]), kinds=info.get("kinds"), info=info, judge=judge, **trees)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"no usable newsqa models in {directory} ({exc}); make them with `newsqa train`") from exc
 
@@ -49,3 +55,6 @@ class Models:
             getattr(self, name).save(directory / file)
         info = {**self.info, "format": FORMAT, "threshold": self.threshold, "kinds": self.kinds}
         (directory / "models.json").write_text(json.dumps(info, ensure_ascii=False, indent=1) + "\n")
+        judge = {"judge": self.judge.as_dict() if self.judge else None,
+                 "cross_fitted": self.info.get("training", {}).get("judge", {}).get("cross_fitted")}
+        (directory / _JUDGE).write_text(json.dumps(judge, ensure_ascii=False, indent=1) + "\n")

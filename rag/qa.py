@@ -1,10 +1,12 @@
-"""The question-answering API: retrieve, draft with the LLM, verify against the passages, cite.
+"""The question-answering API: retrieve, draft with the LLM, score the spans of the passages, let the LLM judge
+the best few, verify against the passages, cite.
 
 `QA` is a LangChain Runnable: `invoke` / `batch` / `ainvoke` / `astream` take a question string or
 `{"question", "history", "choices", "k", "as_of"}` and return an `Answer`; callbacks see the retrieval and
 the LLM call as child runs, and the progress ("searching", "checking N passages") as custom events.
 """
 
+import logging
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -16,13 +18,14 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from ingest.clean import clean_text
 from ingest.store import Hit
-from newsqa.errors import QuestionError
+from newsqa.errors import ModelError, QuestionError
 from newsqa.settings import Settings
 
 from .answers import CANDIDATE_FEATURES, MIN_OVERLAP, SENTENCES, Scored, answerable_by, candidate_pool, candidate_rows
 from .candidates import Candidate, agreement, candidate_key, counts_what_is_asked, display_text
 from .choices import choice_rows, holding_sentence
 from .evidence import Evidence, select_evidence, supporting
+from .judge import continuation
 from .llm import GenerationLLM, as_generation_llm
 from .metrics import contains
 from .models import Models
@@ -35,6 +38,8 @@ from .types import NOT_FOUND, Answer, Citation, Progress
 from .writer import MAX_WRITTEN_TOKENS, check_reply, quote_for, writer_prompt
 
 __all__ = ["QA", "check_question"]
+
+log = logging.getLogger("newsqa.qa")
 
 MAX_CITATIONS = 3
 _DRAFT = CANDIDATE_FEATURES.index("draft")  # the column of a candidate's agreement with the LLM's draft
@@ -266,30 +271,57 @@ class QA(Runnable[QAInput, Answer]):
         return Answer(text="\n".join(lines), abstained=False, citations=tuple(citations), timings=timings, **context)
 
     @staticmethod
-    def pick(question: str, scored: Sequence[Scored], terms: KeyTerms | None = None) -> Scored | None:
-        """The best-scored candidate from a passage about what was asked, that speaks to it and counts what
-        it asks for: the one newsqa answers with when its probability clears the threshold."""
+    def eligible(question: str, scored: Sequence[Scored], terms: KeyTerms | None = None) -> Iterator[Scored]:
+        """The candidates, best-scored first, from a passage about what was asked, that speak to it and count
+        what it asks for."""
         terms = key_terms(question) if terms is None else terms
-        return next((s for s in scored if addresses(terms, s.candidate.evidence.hit)
-                     and speaks_to(question, terms, s.candidate.evidence.text)
-                     and counts_what_is_asked(question, s.candidate)), None)
+        return (s for s in scored if addresses(terms, s.candidate.evidence.hit)
+                and speaks_to(question, terms, s.candidate.evidence.text) and counts_what_is_asked(question, s.candidate))
+
+    @staticmethod
+    def pick(question: str, scored: Sequence[Scored], terms: KeyTerms | None = None) -> Scored | None:
+        """The best-scored eligible candidate: newsqa answers when its probability clears the threshold."""
+        return next(QA.eligible(question, scored, terms), None)
+
+    def judged(self, prompt: str, eligible: Sequence[Scored]) -> Scored:
+        """Which of the eligible candidates (best-scored first) to answer with: the judge's choice among the best
+        few when the models have a judge and the LLM can score continuations of `prompt` (rag/judge.py), else the
+        best-scored one (also when the LLM fails to judge: the scorer's answer stands)."""
+        judge = self.models.judge
+        judged = list(eligible[:judge.candidates]) if judge is not None and self.llm.judges else []
+        if len(judged) < 2:
+            return eligible[0]
+        try:
+            logprobs = self.llm.logprobs(prompt, [continuation(s.candidate) for s in judged])
+        except ModelError as exc:
+            log.warning("the LLM could not judge the candidates, answering with the best-scored one: %s", exc)
+            return eligible[0]
+        return judged[judge.choose([s.probability for s in judged], logprobs)]
 
     def _answer(self, query, draft, evidence, timings, context) -> Answer:
         """The best candidate span, when the scorer is sure enough; else an abstention."""
         terms = key_terms(context["question"])
         scored = self.score(query, evidence, draft)
-        picked = self.pick(context["question"], scored, terms)
-        if picked is None or picked.probability < self.models.threshold:  # none about the question, or not sure
+        eligible = list(self.eligible(context["question"], scored, terms))
+        if not eligible or eligible[0].probability < self.models.threshold:  # none about the question, or not sure
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, draft=draft, **context)
-        best = picked.candidate
-        text, cited, chosen = display_text(best), best.evidence, best
-        written = drafted_answer(short_answer(draft), context["question"], terms, evidence)
-        if written is not None and not numbers_in(text):  # the LLM's own words, in a sentence about the question
-            text, cited = written
-            chosen = next((s.candidate for s in scored if agreement(normalise_answer(text), s.candidate.text) == 1.0), None)
+        best = self.judged(answer_prompt(query, evidence), eligible).candidate
+        text, cited = shown(best, drafted_answer(short_answer(draft), context["question"], terms, evidence))
+        chosen = best if cited is best.evidence else next(  # the LLM's own words: the span that says them, if any
+            (s.candidate for s in scored if agreement(normalise_answer(text), s.candidate.text) == 1.0), None)
         support = [cited] + [e for e in supporting(text, query, evidence) if e.hit.article_id != cited.hit.article_id]
         return Answer(text=text, abstained=False, citations=_citations(support), timings=timings, draft=draft,
                       updated=cited.hit.updated, disputed=chosen is not None and _disputed(chosen, scored), **context)
+
+
+def shown(span: Candidate, written: tuple[str, Evidence] | None) -> tuple[str, Evidence]:
+    """The answer newsqa gives for the span it chose, and the sentence it cites: the draft's own words when a
+    sentence about the question holds them (`written`, from `drafted_answer`) and the span is not a number, else
+    the span."""
+    text = display_text(span)
+    if written is not None and not numbers_in(text):
+        return written
+    return text, span.evidence
 
 
 def drafted_answer(draft: str, question: str, terms: KeyTerms, evidence: Sequence[Evidence]) -> tuple[str, Evidence] | None:

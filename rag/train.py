@@ -9,6 +9,8 @@ Stores are cached, so a second run only retrains.
 """
 
 import hashlib
+import inspect
+import itertools
 import json
 import pickle
 import random
@@ -32,12 +34,15 @@ from .choices import CHOICE_FEATURES, choice_rows
 from .evaluate import EvalQuestion, aggregate, score_question
 from .features import PASSAGE_FEATURES, Asked, PoolEntry, passage_rows
 from .gbm import Trees
+from .judge import CANDIDATES as JUDGED
+from .judge import Judge, Judging, continuation, fit_judge
 from .llm import GenerationLLM
 from .metrics import contains
 from .models import Models
 from .prompt import answer_prompt
-from .qa import QA
+from .qa import QA, drafted_answer, short_answer, shown
 from .retrieve import Retriever, collapse, reciprocal_rank_fusion
+from .terms import key_terms
 from .text import words
 
 __all__ = ["Period", "TrainConfig", "build_stores", "choose_periods", "load_pools", "split_periods"]
@@ -319,9 +324,9 @@ def train(questions: Sequence[EvalQuestion], corpus_paths: Sequence, *, client, 
                                           for p in training + validation}
     examples.put("askings", askings)
 
-    def qa_for(period: Period, ranker: Trees, answers=None, choices=None, threshold=0.5, kinds=None) -> QA:
+    def qa_for(period: Period, ranker: Trees, answers=None, choices=None, threshold=0.5, kinds=None, judge=None) -> QA:
         retriever = Retriever(stores[period.name], embeddings, lexical=plain[period.name].lexical, ranker=ranker)
-        return QA(retriever, drafting or _NoLLM(), Models(ranker, answers, choices, threshold, kinds))
+        return QA(retriever, drafting or _NoLLM(), Models(ranker, answers, choices, threshold, kinds, judge=judge))
 
     train_askings = [a for p in training for a in askings[p.name]]
     ranker = fit_ranker(train_askings, config.seed)
@@ -340,7 +345,7 @@ def train(questions: Sequence[EvalQuestion], corpus_paths: Sequence, *, client, 
     answers = fit_answers(all_answering, config.seed)
     kinds = learn_kinds([(answer_type(item.asking.question.question), c.kind, bool(label))
                          for item in all_answering for c, label in zip(item.pool, item.labels)])
-    tops = []
+    judgings = []
     choice_code = json.dumps(CHOICE_FEATURES) + Path(__file__).with_name("choices.py").read_text()
     choice_name = "choices-" + hashlib.sha256(choice_code.encode()).hexdigest()[:8]
     quizzes = examples.get(choice_name)
@@ -351,16 +356,18 @@ def train(questions: Sequence[EvalQuestion], corpus_paths: Sequence, *, client, 
         for period in fold:
             qa = qa_for(period, fold_rankers[index], fold_answers, kinds=kinds)
             for item in answering[period.name]:
-                tops.append(_top(qa, item))
+                judgings.append(_judging(qa, item))
                 if computed:
                     quizzes[index].append(_choice_examples(qa, item))
         if progress:
             progress("cross-fitting", index + 1, len(folds))
     examples.put(choice_name, quizzes)
+    judge, judge_report = fit_judge(judgings) if drafting is not None and drafting.judges else (None, None)
+    tops = [_decision(item, judge) for item in judgings]
     threshold = fit_threshold(tops, config.max_false_abstention)
     choices, choice_report = fit_choices(quizzes, config.seed)
     mc_rows = [row for fold in quizzes for rows, _ in fold for row in rows]
-    models = Models(ranker, answers, choices, threshold, kinds)
+    models = Models(ranker, answers, choices, threshold, kinds, judge=judge)
     report = {
         "config": {**asdict(config)},
         "training": {"periods": [p.name for p in training], "questions": len(train_askings),
@@ -370,17 +377,19 @@ def train(questions: Sequence[EvalQuestion], corpus_paths: Sequence, *, client, 
         "threshold": round(threshold, 4),
         "kinds_by_question_type": kinds,
         "cross_fitted": _decision_summary(tops, threshold),
+        "judge": {**(judge.as_dict() if judge else {"candidates": None}), "cross_fitted": judge_report},
         "multiple_choice_cross_fitted": choice_report,
         "features": {"ranker": top_features(ranker), "answers": top_features(answers), "choices": top_features(choices)},
     }
     if validation:
         report["validation"] = validate(models, [a for p in validation for a in askings[p.name]],
-                                        {p.name: qa_for(p, ranker, answers, choices, threshold, kinds) for p in validation},
+                                        {p.name: qa_for(p, ranker, answers, choices, threshold, kinds, judge)
+                                         for p in validation},
                                         {q.id: p.name for p in validation for q in p.questions}, progress)
     if drafting:
         drafting.save()
     report["seconds"] = round(time.perf_counter() - started)
-    models = Models(ranker, answers, choices, threshold, kinds, info={"training": report})
+    models = Models(ranker, answers, choices, threshold, kinds, info={"training": report}, judge=judge)
     return Trained(models, report)
 
 
@@ -420,13 +429,15 @@ class _ExampleCache:
 
 
 class DraftCache(GenerationLLM):
-    """The LLM's drafts kept in a JSON file by model and prompt, so a second training run does not redraft."""
+    """The LLM's drafts (and its judgements of candidates) kept in a JSON file by model and prompt, so a second
+    training run does not redraft."""
 
     def __init__(self, llm: GenerationLLM, path=None):
         super().__init__(None, name=f"cached {llm.name}")
         self.llm, self.path = llm, path
         # Which model drafted: drafts of another model (or of the same weights run differently) are not reused.
         self.drafter = type(llm.runnable).__name__ if llm.runnable is not None else llm.name
+        self.judge_code: str | None = None
         self.drafts: dict[str, str] = {}
         if path is not None and path.exists():
             try:
@@ -442,6 +453,22 @@ class DraftCache(GenerationLLM):
 
     def stream(self, prompt: str, stop=None, max_tokens=None):
         yield self.generate(prompt, stop)
+
+    @property
+    def judges(self) -> bool:
+        return self.llm.judges
+
+    def logprobs(self, prompt: str, continuations):
+        if self.judge_code is None:  # judgements of other code (another way of batching them) are not reused
+            source = Path(inspect.getfile(type(self.llm.runnable))).read_bytes()
+            self.judge_code = hashlib.sha256(source).hexdigest()[:12]
+        keys = [hashlib.sha256(json.dumps([self.drafter, self.judge_code, prompt, c]).encode()).hexdigest()
+                for c in continuations]
+        missing = [(key, c) for key, c in zip(keys, continuations) if key not in self.drafts]
+        if missing:
+            for (key, _), scored in zip(missing, self.llm.logprobs(prompt, [c for _, c in missing])):
+                self.drafts[key] = scored
+        return [self.drafts[key] for key in keys]
 
     def save(self) -> None:
         if self.path is not None:
@@ -484,14 +511,31 @@ class Decision:
     reachable: bool = False  # some candidate was right
 
 
-def _top(qa: QA, item: Answering) -> Decision:
-    """The candidate newsqa would answer with (the best one that passes the checks on what it is about)."""
+def _judging(qa: QA, item: Answering) -> Judging:
+    """The eligible candidates newsqa would choose from (the best-scored first: whether to answer is its
+    probability's call), whether the answer it shows for each would be right (the span, or the draft's own
+    words: `shown`), and the LLM's log-probabilities of the spans when it can judge them."""
     question = item.asking.question
-    best = QA.pick(question.question, qa.score(question.question, item.evidence, item.draft))
-    if best is None:
-        return Decision(0.0, False, item.asking.in_corpus, any(item.labels))
-    return Decision(best.probability, _is_answer(display_text(best.candidate), question.answers), item.asking.in_corpus,
-                    any(item.labels))
+    terms = key_terms(question.question)
+    eligible = list(itertools.islice(QA.eligible(question.question, qa.score(question.question, item.evidence, item.draft),
+                                                 terms), max(JUDGED)))
+    written = drafted_answer(short_answer(item.draft), question.question, terms, item.evidence)
+    logprobs = [None] * len(eligible)
+    if len(eligible) > 1 and qa.llm.judges:  # as when answering: one candidate needs no judge
+        logprobs = qa.llm.logprobs(answer_prompt(question.question, item.evidence),
+                                   [continuation(s.candidate) for s in eligible])
+    return Judging([s.probability for s in eligible], logprobs,
+                   [_is_answer(shown(s.candidate, written)[0], question.answers) for s in eligible],
+                   item.asking.in_corpus, any(item.labels))
+
+
+def _decision(item: Judging, judge: Judge | None) -> Decision:
+    """Whether newsqa would answer (the best-scored eligible span's probability) and be right (with what it
+    shows for the span the judge chooses, or for the best-scored one)."""
+    if not item.right:
+        return Decision(0.0, False, item.in_corpus, item.reachable)
+    chosen = judge.choose(item.probabilities[:judge.candidates], item.logprobs[:judge.candidates]) if judge else 0
+    return Decision(item.probabilities[0], item.right[chosen], item.in_corpus, item.reachable)
 
 
 def _choice_examples(qa: QA, item: Answering) -> tuple[list[list[float]], list[int]]:

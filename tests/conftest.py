@@ -48,6 +48,22 @@ def fake_llm(*responses: str) -> GenerationLLM:
     return GenerationLLM(FakeListLLM(responses=list(responses) or ["unknown"]), name="fake")
 
 
+class JudgingLLM(FakeListLLM):
+    """A fake completion LLM that also judges continuations: `liked` is likely, every other one is not."""
+
+    liked: str = ""
+    judged: int = 0  # continuations judged so far
+
+    def logprobs(self, prompt: str, continuations: list[str]) -> list[list[float]]:
+        self.judged += len(continuations)
+        return [[-0.1] if c.strip() == self.liked else [-5.0, -5.0] for c in continuations]
+
+
+def judging_llm(liked: str, *responses: str) -> GenerationLLM:
+    """An LLM that answers with the given responses in turn and finds `liked` the likeliest answer."""
+    return GenerationLLM(JudgingLLM(responses=list(responses) or ["unknown"], liked=liked), name="judging")
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):
     """No test sees the developer's NEWSQA_* settings or writes outside its tmp_path."""

@@ -1,5 +1,6 @@
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -15,11 +16,12 @@ from rag import (
     check_question,
 )
 from rag.answers import Scored
-from rag.candidates import Candidate
+from rag.candidates import Candidate, display_text
 from rag.evidence import Evidence, select_evidence, supporting
+from rag.judge import Judge
 from rag.prompt import answer_prompt
 
-from .conftest import SEED_ARTICLE, fake_llm
+from .conftest import SEED_ARTICLE, fake_llm, judging_llm
 
 RECAPTURED = "How many prisoners were recaptured?"
 
@@ -225,3 +227,21 @@ def test_the_answer_is_the_best_scored_span_that_counts_what_was_asked():
     picked = QA.pick("How many guards died in the prison raid?", scored)
     assert picked is scored[1]  # "7 attackers" does not count guards: the answer, and what training fits the threshold on
     assert QA.pick("How many guards died in the prison raid?", scored[:1]) is None
+
+
+def test_the_llm_judges_which_of_the_scorers_best_spans_answers(seeded):
+    qa = seeded().qa
+    question = "Which forces guard the prison?"
+    evidence = qa.evidence(question, qa.retriever.retrieve(question), qa.retriever.embeddings.embed_query(question))
+    eligible = [display_text(s.candidate) for s in QA.eligible(question, qa.score(question, evidence, "unknown"))]
+    liked = next(text for text in eligible[1:8] if "Democratic Forces" in text)  # not the scorer's best
+    judging = judging_llm(liked)
+    judged = QA(qa.retriever, judging, replace(qa.models, judge=Judge(8, 0.0))).ask(question)
+    assert judging.judges and not judged.abstained and judged.text == liked
+    assert liked in judged.citations[0].quote
+    assert QA(qa.retriever, judging, replace(qa.models, judge=None)).ask(question).text == eligible[0]  # no judge
+    assert QA(qa.retriever, judging, replace(qa.models, judge=Judge(1, 0.0))).ask(question).text == eligible[0]
+    cannot = QA(qa.retriever, fake_llm("unknown"), replace(qa.models, judge=Judge(8, 0.0)))  # an LLM that cannot judge
+    assert cannot.ask(question).text == eligible[0]
+    unanswerable = QA(qa.retriever, judging, replace(qa.models, judge=Judge(8, 0.0))).ask("Who won the 2022 FIFA World Cup?")
+    assert unanswerable.abstained  # whether to answer stays the scorer's call

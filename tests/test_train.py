@@ -3,6 +3,7 @@ models it writes being the ones newsqa then answers with."""
 
 import json
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 import chromadb
@@ -17,11 +18,12 @@ from rag.answers import CANDIDATE_FEATURES
 from rag.choices import CHOICE_FEATURES
 from rag.evaluate import read_questions
 from rag.features import PASSAGE_FEATURES
+from rag.judge import Judge
 from rag.models import Models
 from rag.train import TrainConfig, split_periods, train
 from ui.cli import cli
 
-from .conftest import FakeEmbeddings, fake_llm
+from .conftest import FakeEmbeddings, fake_llm, judging_llm
 
 TOWNS = ["Riverton", "Lakeside", "Hillcrest", "Brookfield", "Fairhaven", "Oakridge"]
 EVENTS = ["jazz festival", "kite fair", "cheese market", "lantern parade", "film week", "chili contest"]
@@ -130,3 +132,27 @@ def test_cached_examples_are_keyed_by_the_code_that_drafts_them_too(small_world,
     (root / "rag" / "prompt.py").write_text("EVIDENCE_SENTENCES = 2\n")  # another draft prompt: other drafts
     keys.append(training._ExampleCache(tmp_path, periods, TrainConfig(weeks=1), drafts=True).key)
     assert len({before, *keys}) == 3
+
+
+def test_training_with_an_llm_that_judges_reports_what_the_judge_would_do(small_world, tmp_path):
+    questions, _ = read_questions(small_world / "questions.jsonl")
+    embeddings = FakeEmbeddings()
+    client = chromadb.PersistentClient(path=str(tmp_path / "cache"), settings=ChromaSettings(anonymized_telemetry=False))
+    run = {"client": client, "embeddings": embeddings, "chunker": Chunker(embeddings.count_tokens, 60, 10),
+           "config": TrainConfig(weeks=1, folds=2), "drafts_path": tmp_path / "drafts.json"}
+    trained = train(questions, [small_world / "corpus.jsonl"], llm=judging_llm("1000", " 1000"), **run)
+    judged = trained.report["judge"]["cross_fitted"]
+    assert judged["questions"] == 24 and len(judged["tried"]) == 20  # the in-corpus questions with a candidate
+    # One count per article: the scorer's best span is the only one, and no judge can beat it.
+    assert judged["scorer_right"] == judged["judge_right"] == 24 and trained.models.judge is None
+    assert train(questions, [small_world / "corpus.jsonl"], **run).report["judge"]["candidates"] is None  # no LLM
+
+
+def test_models_keep_their_judge_and_older_models_have_none(tmp_path):
+    judged = replace(Models.load(), judge=Judge(4, 0.5))
+    judged.save(tmp_path / "judged")
+    assert Models.load(tmp_path / "judged").judge == Judge(4, 0.5)
+    replace(judged, judge=None).save(tmp_path / "unjudged")
+    assert Models.load(tmp_path / "unjudged").judge is None
+    (tmp_path / "judged" / "judge.json").unlink()  # a directory made before judging
+    assert Models.load(tmp_path / "judged").judge is None
