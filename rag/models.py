@@ -1,6 +1,7 @@
 """The learned models newsqa answers with: a passage ranker, an answer scorer with its abstention
-threshold, how the LLM judges the scorer's best spans (rag/judge.py), and a multiple-choice scorer. `newsqa train` writes a directory of them; the defaults
-ship in rag/learned/ and were made by that same command (see the README for how)."""
+threshold, how the LLM judges the scorer's best spans (rag/judge.py), and a multiple-choice scorer.
+`newsqa train` writes a directory of them; the defaults ship in rag/learned/ and were made by that same
+command (see the README for how)."""
 
 import json
 from dataclasses import dataclass, field

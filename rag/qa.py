@@ -273,15 +273,10 @@ class QA(Runnable[QAInput, Answer]):
     @staticmethod
     def eligible(question: str, scored: Sequence[Scored], terms: KeyTerms | None = None) -> Iterator[Scored]:
         """The candidates, best-scored first, from a passage about what was asked, that speak to it and count
-        what it asks for."""
+        what it asks for: newsqa answers when the first one's probability clears the threshold."""
         terms = key_terms(question) if terms is None else terms
         return (s for s in scored if addresses(terms, s.candidate.evidence.hit)
                 and speaks_to(question, terms, s.candidate.evidence.text) and counts_what_is_asked(question, s.candidate))
-
-    @staticmethod
-    def pick(question: str, scored: Sequence[Scored], terms: KeyTerms | None = None) -> Scored | None:
-        """The best-scored eligible candidate: newsqa answers when its probability clears the threshold."""
-        return next(QA.eligible(question, scored, terms), None)
 
     def judged(self, prompt: str, eligible: Sequence[Scored]) -> Scored:
         """Which of the eligible candidates (best-scored first) to answer with: the judge's choice among the best
@@ -299,7 +294,8 @@ class QA(Runnable[QAInput, Answer]):
         return judged[judge.choose([s.probability for s in judged], logprobs)]
 
     def _answer(self, query, draft, evidence, timings, context) -> Answer:
-        """The best candidate span, when the scorer is sure enough; else an abstention."""
+        """The judged candidate span (or the draft's words for it), when the scorer is sure enough of its best
+        eligible one; else an abstention."""
         terms = key_terms(context["question"])
         scored = self.score(query, evidence, draft)
         eligible = list(self.eligible(context["question"], scored, terms))
@@ -307,7 +303,7 @@ class QA(Runnable[QAInput, Answer]):
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, draft=draft, **context)
         best = self.judged(answer_prompt(query, evidence), eligible).candidate
         text, cited = shown(best, drafted_answer(short_answer(draft), context["question"], terms, evidence))
-        chosen = best if cited is best.evidence else next(  # the LLM's own words: the span that says them, if any
+        chosen = best if text == display_text(best) else next(  # the LLM's own words: the span that says them, if any
             (s.candidate for s in scored if agreement(normalise_answer(text), s.candidate.text) == 1.0), None)
         support = [cited] + [e for e in supporting(text, query, evidence) if e.hit.article_id != cited.hit.article_id]
         return Answer(text=text, abstained=False, citations=_citations(support), timings=timings, draft=draft,

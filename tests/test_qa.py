@@ -218,15 +218,15 @@ def test_passage_age_counts_from_the_newest_passage_the_pool_has():
     assert future[0][PASSAGE_FEATURES.index("after_as_of")] == 1.0 and future[0][age] < 0  # after the asking day
 
 
-def test_the_answer_is_the_best_scored_span_that_counts_what_was_asked():
+def test_only_spans_that_count_what_was_asked_are_eligible_to_answer():
     text = "Officials said 7 attackers and 12 guards died in the prison raid on Monday."
     hit = Hit("p:0", "p", text, 0.9, 0, "Prison raid", None, None, "2026-01-05")
     said = Evidence(text, hit, 0.5, 1.0)
     spans = [Candidate(t, "number", said, text.index(t)) for t in ("7", "12")]
     scored = [Scored(0.6, spans[0]), Scored(0.2, spans[1])]
-    picked = QA.pick("How many guards died in the prison raid?", scored)
-    assert picked is scored[1]  # "7 attackers" does not count guards: the answer, and what training fits the threshold on
-    assert QA.pick("How many guards died in the prison raid?", scored[:1]) is None
+    eligible = list(QA.eligible("How many guards died in the prison raid?", scored))
+    assert eligible == [scored[1]]  # "7 attackers" does not count guards: not the answer, nor what training fits on
+    assert not list(QA.eligible("How many guards died in the prison raid?", scored[:1]))
 
 
 def test_the_llm_judges_which_of_the_scorers_best_spans_answers(seeded):
