@@ -67,6 +67,14 @@ class Judging:
     in_corpus: bool
     reachable: bool = False  # some candidate of the question, judged or not, is right
 
+    def answered_right(self, judge: "Judge | None") -> bool:
+        """Whether the answer shown for the candidate `judge` chooses (None: the best-scored one) is right."""
+        if not self.right:
+            return False
+        if judge is None:
+            return self.right[0]
+        return self.right[judge.choose(self.probabilities[:judge.candidates], self.logprobs[:judge.candidates])]
+
 
 def fit_judge(questions: Sequence[Judging]) -> tuple[Judge | None, dict]:
     """The judge that answers the most in-corpus questions right (ties: fewer candidates, then more weight on
@@ -79,12 +87,12 @@ def fit_judge(questions: Sequence[Judging]) -> tuple[Judge | None, dict]:
     True
     """
     asked = [q for q in questions if q.in_corpus and q.right]  # with the answer in the articles and a candidate
-    scorer = sum(q.right[0] for q in asked)
+    scorer = sum(q.answered_right(None) for q in asked)
     tried, best, best_right = {}, None, scorer
     for count in CANDIDATES:
         for weight in sorted(WEIGHTS, reverse=True):
             judge = Judge(count, weight)
-            right = sum(q.right[judge.choose(q.probabilities[:count], q.logprobs[:count])] for q in asked)
+            right = sum(q.answered_right(judge) for q in asked)
             tried[f"top {count}, weight {weight}"] = right
             if right > best_right:
                 best, best_right = judge, right

@@ -180,14 +180,11 @@ class GenerationLLM:
     def stream(self, prompt: str, stop: list[str] | None = None, max_tokens: int | None = None) -> Iterator[str]:
         """The completion of `prompt`, piece by piece."""
         extra = {"max_tokens": max_tokens} if max_tokens else {}
-        with self._lock if not self.parallel else contextlib.nullcontext():  # llama.cpp contexts are not thread-safe
-            try:
-                for piece in self.runnable.stream(prompt, stop=stop, **extra):
-                    text = piece if isinstance(piece, str) else piece.text  # a chat chunk's text, whatever its blocks
-                    if text:
-                        yield text
-            except Exception as exc:
-                raise ModelError(f"the {self.name} LLM failed: {exc}") from exc
+        with self._calling():
+            for piece in self.runnable.stream(prompt, stop=stop, **extra):
+                text = piece if isinstance(piece, str) else piece.text  # a chat chunk's text, whatever its blocks
+                if text:
+                    yield text
 
     @property
     def judges(self) -> bool:
@@ -198,9 +195,16 @@ class GenerationLLM:
         """Per-token log-probabilities of each continuation after `prompt` (see `LlamaCppLLM.logprobs`)."""
         if not self.judges:
             raise ModelError(f"the {self.name} LLM cannot score continuations")
+        with self._calling():
+            return self.runnable.logprobs(prompt, list(continuations))
+
+    @contextlib.contextmanager
+    def _calling(self) -> Iterator[None]:
+        """One call of the model: alone unless it takes parallel requests (llama.cpp contexts are not
+        thread-safe), its failures as ModelError."""
         with self._lock if not self.parallel else contextlib.nullcontext():
             try:
-                return self.runnable.logprobs(prompt, list(continuations))
+                yield
             except Exception as exc:
                 raise ModelError(f"the {self.name} LLM failed: {exc}") from exc
 

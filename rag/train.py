@@ -437,7 +437,9 @@ class DraftCache(GenerationLLM):
         self.llm, self.path = llm, path
         # Which model drafted: drafts of another model (or of the same weights run differently) are not reused.
         self.drafter = type(llm.runnable).__name__ if llm.runnable is not None else llm.name
-        self.judge_code: str | None = None
+        # Whose judgements: those of other code (another way of batching them) are not reused.
+        self.judge_code = (hashlib.sha256(Path(inspect.getfile(type(llm.runnable))).read_bytes()).hexdigest()[:12]
+                           if llm.judges else None)
         self.drafts: dict[str, str] = {}
         if path is not None and path.exists():
             try:
@@ -459,9 +461,6 @@ class DraftCache(GenerationLLM):
         return self.llm.judges
 
     def logprobs(self, prompt: str, continuations):
-        if self.judge_code is None:  # judgements of other code (another way of batching them) are not reused
-            source = Path(inspect.getfile(type(self.llm.runnable))).read_bytes()
-            self.judge_code = hashlib.sha256(source).hexdigest()[:12]
         keys = [hashlib.sha256(json.dumps([self.drafter, self.judge_code, prompt, c]).encode()).hexdigest()
                 for c in continuations]
         missing = [(key, c) for key, c in zip(keys, continuations) if key not in self.drafts]
@@ -534,8 +533,7 @@ def _decision(item: Judging, judge: Judge | None) -> Decision:
     shows for the span the judge chooses, or for the best-scored one)."""
     if not item.right:
         return Decision(0.0, False, item.in_corpus, item.reachable)
-    chosen = judge.choose(item.probabilities[:judge.candidates], item.logprobs[:judge.candidates]) if judge else 0
-    return Decision(item.probabilities[0], item.right[chosen], item.in_corpus, item.reachable)
+    return Decision(item.probabilities[0], item.answered_right(judge), item.in_corpus, item.reachable)
 
 
 def _choice_examples(qa: QA, item: Answering) -> tuple[list[list[float]], list[int]]:
