@@ -11,6 +11,7 @@ from newsqa.errors import ConfigError
 
 from .gbm import Trees
 from .judge import Judge
+from .linear import Linear
 
 __all__ = ["DEFAULT_DIR", "FORMAT", "Models"]
 
@@ -26,7 +27,7 @@ class Models:
 
     ranker: Trees
     answers: Trees
-    choices: Trees
+    choices: Trees | Linear  # trees, or (since a linear model did better out of fold) a logistic regression
     threshold: float  # an answer needs this probability, else newsqa abstains
     kinds: dict[str, list[str]] | None = None  # the kinds of span that answer each question type (None: any)
     info: dict = field(default_factory=dict)
@@ -40,11 +41,11 @@ class Models:
             info = json.loads((directory / "models.json").read_text())
             if info.get("format") != FORMAT:
                 raise ValueError(f"format {info.get('format')!r}, this newsqa reads format {FORMAT}")
-            trees = {name: Trees.load(directory / file) for name, file in _FILES.items()}
+            learned = {name: _load(directory / file) for name, file in _FILES.items()}
             judged = directory / _JUDGE
             setting = json.loads(judged.read_text()).get("judge") if judged.exists() else None  # none: made before judging
             judge = Judge(int(setting["candidates"]), float(setting["weight"])) if setting else None
-            return cls(threshold=float(info["threshold"]), kinds=info.get("kinds"), info=info, judge=judge, **trees)
+            return cls(threshold=float(info["threshold"]), kinds=info.get("kinds"), info=info, judge=judge, **learned)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"no usable newsqa models in {directory} ({exc}); make them with `newsqa train`") from exc
 
@@ -59,3 +60,9 @@ class Models:
         judge = {"judge": self.judge.as_dict() if self.judge else None,
                  "cross_fitted": self.info.get("training", {}).get("judge", {}).get("cross_fitted")}
         (directory / _JUDGE).write_text(json.dumps(judge, ensure_ascii=False, indent=1) + "\n")
+
+
+def _load(path: Path) -> Trees | Linear:
+    """A model file of either kind: a linear model has weights, trees have trees."""
+    data = json.loads(path.read_text())
+    return Linear.from_dict(data) if isinstance(data, dict) and "weights" in data else Trees.from_dict(data)

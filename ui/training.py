@@ -80,7 +80,7 @@ def summary(report: dict, out: Path, seconds: float) -> str:
              f"in {seconds / 60:.1f} min; models in {out}",
              f"abstention threshold {report['threshold']} (cross-fitted: {report['cross_fitted']})"]
     choice = report["multiple_choice_cross_fitted"]
-    lines.append(f"multiple choice, out of fold: {choice['accuracy_by_shape'][choice['kept']]} "
+    lines.append(f"multiple choice, out of fold: {choice['accuracy_by_model'][choice['kept']]} "
                  f"({choice['kept']}, {choice['questions']} questions)")
     for name, features in report["features"].items():
         lines.append(f"{name} relies most on: " + ", ".join(f"{f} {share}%" for f, share in list(features.items())[:5]))
