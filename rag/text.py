@@ -26,12 +26,14 @@ _PUNCTUATION = set(string.punctuation) | {"‘", "’", "“", "”", "–", "�
 
 
 def normalise_answer(text: str) -> str:
-    """SQuAD's answer normalisation: lower case, no punctuation, no articles, single spaces.
+    """SQuAD's answer normalisation (lower case, no punctuation, no articles, single spaces), and no accents:
+    the LLM and quiz answers often drop the ones an article writes.
 
-    >>> normalise_answer("The  Associated Press!")
-    'associated press'
+    >>> normalise_answer("The  Associated Press!"), normalise_answer("Nestlé in São Paulo")
+    ('associated press', 'nestle in sao paulo')
     """
-    text = "".join(ch for ch in unicodedata.normalize("NFKC", text).lower() if ch not in _PUNCTUATION)
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).lower())
+    text = "".join(ch for ch in text if ch not in _PUNCTUATION and not unicodedata.combining(ch))
     return " ".join(_ARTICLES.sub(" ", text).split())
 
 

@@ -44,6 +44,7 @@ def test_contains_needs_whole_words():
     assert contains("Police", ["Coast Guard crews"]) == 0.0
     assert contains("anything", [""]) == 0.0
     assert contains("The “Port Arthur” harbour", ["Port Arthur"]) == 1.0
+    assert contains("Talks in Genève ended", ["Geneve"]) == contains("Talks in Geneve ended", ["Genève"]) == 1.0
 
 
 @pytest.mark.parametrize(
