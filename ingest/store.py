@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
 from chromadb.errors import NotFoundError
 
 from newsqa.errors import StoreError
@@ -16,7 +17,7 @@ from newsqa.errors import StoreError
 from .registry import ChromaRegistry, Record, SqliteRegistry, chroma_call, sqlite_path_for
 from .types import Article, Chunk
 
-__all__ = ["ArticleStore", "Hit", "StoredArticle", "content_hash", "open_client"]
+__all__ = ["ArticleStore", "ExactStore", "Hit", "StoredArticle", "content_hash", "open_client"]
 
 # How widely the HNSW index looks for a query's neighbours. Chroma's default (100) left 0.6 of the exact top 40
 # passages out per query on training stores of ~8,000 chunks, and gave 4 of 120 queries another pool in another
@@ -350,6 +351,44 @@ class ArticleStore:
             if name in names:
                 with contextlib.suppress(NotFoundError, ValueError):
                     self.client.delete_collection(name)
+
+
+class ExactStore(ArticleStore):
+    """An ArticleStore searched exactly: the query against every chunk's vector (NumPy), nearest first and ties
+    by chunk id, instead of through the HNSW index, whose misses at the edge of a pool differ between processes
+    over the same files (1 of 598 training pools even with ef_search 400). For stores that fit in memory:
+    `newsqa train`'s periods (~8,000 chunks, 12 MB), so that it makes the same models from the same cache."""
+
+    _vectors: tuple[str | None, list[str], np.ndarray] | None = None  # (generation, ids sorted, their vectors)
+
+    def search(self, vector: Sequence[float], k: int) -> list[Hit]:
+        """The k nearest current chunks to a query vector, best first."""
+        if k < 1:
+            raise ValueError(f"k must be positive, got {k}")
+        ids, matrix = self._all_vectors()
+        if not ids:
+            return []
+        query = np.asarray(vector, dtype=np.float64)
+        norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
+        cosine = matrix @ query / np.where(norms > 0, norms, 1.0)
+        nearest = np.argsort(-cosine, kind="stable")[:k + 10]  # ids are sorted: ties go by id
+        found = chroma_call(self.chunks.get, ids=[ids[i] for i in nearest], include=["documents", "metadatas"])
+        records = {i: (d, m) for i, d, m in zip(found["ids"], found["documents"], found["metadatas"])}
+        hits = [_hit(ids[i], *records[ids[i]], 1.0 - cosine[i]) for i in nearest if ids[i] in records]
+        return self.current(hits)[:k]
+
+    def _all_vectors(self, batch: int = 2000) -> tuple[list[str], np.ndarray]:
+        """Every stored chunk's id (sorted) and vector, read again only after a write."""
+        generation = self.generation()
+        if self._vectors is None or self._vectors[0] != generation:
+            vectors = {}
+            for offset in range(0, self.chunk_count(), batch):
+                page = chroma_call(self.chunks.get, limit=batch, offset=offset, include=["embeddings"])
+                vectors.update(zip(page["ids"], page["embeddings"]))
+            ids = sorted(vectors)
+            matrix = np.asarray([vectors[i] for i in ids], dtype=np.float64).reshape(len(ids), -1)
+            self._vectors = (generation, ids, matrix)
+        return self._vectors[1], self._vectors[2]
 
 
 def _registry_record(article: Article, version: str, chunks: Sequence[Chunk], previous: StoredArticle | None,

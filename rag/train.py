@@ -25,7 +25,7 @@ import numpy as np
 from ingest.lexical import LexicalIndex
 from ingest.loaders import iter_articles
 from ingest.pipeline import Ingestor
-from ingest.store import ArticleStore, Hit
+from ingest.store import ArticleStore, ExactStore, Hit
 from ingest.types import Article
 
 from .answers import CANDIDATE_FEATURES, learn_kinds
@@ -154,7 +154,7 @@ def build_stores(client, embeddings, chunker, periods: Sequence[Period], pools: 
     stores, total = {}, sum(len(pools[p.name]) for p in periods)
     done = 0
     for period in periods:
-        store = ArticleStore(client, f"train-{period.name}")
+        store = ExactStore(client, f"train-{period.name}")  # the same pools in every run
 
         def counted(event: str, amount: int) -> None:
             nonlocal done

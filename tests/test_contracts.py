@@ -9,7 +9,7 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_core.documents import Document
 
 from ingest import Article, ArticleStore, Chunker, Ingestor
-from ingest.store import SEARCH_EF
+from ingest.store import SEARCH_EF, ExactStore
 from ingest.vectorstore import NewsVectorStore
 from newsqa import Settings
 from newsqa.app import build_embeddings
@@ -82,10 +82,10 @@ def client(request, tmp_path):
     return chromadb.HttpClient(host=url.hostname, port=url.port, settings=ChromaSettings(anonymized_telemetry=False))
 
 
-@pytest.fixture
+@pytest.fixture(params=[ArticleStore, ExactStore], ids=["index", "exact"])
 def ingestor(client, request, embeddings):
     name = "c" + str(abs(hash(request.node.name)) % 10**8)  # each test its own store on a shared server
-    return Ingestor(ArticleStore(client, name), embeddings, Chunker(embeddings.count_tokens, 40, 8))
+    return Ingestor(request.param(client, name), embeddings, Chunker(embeddings.count_tokens, 40, 8))
 
 
 def articles():
@@ -108,6 +108,18 @@ def test_store_writes_finds_and_deletes(ingestor, embeddings):
     assert store.delete("zoo") and not store.delete("zoo")
     assert store.generation() != generation and store.counts() == (1, store.chunk_count())
     assert store.search(embeddings.embed_query("zebra zoo"), k=5)[0].article_id == "storm"
+
+
+def test_an_exact_store_finds_what_the_index_finds_nearest_first_and_ties_by_id(client, embeddings):
+    index, exact = ArticleStore(client, "exact_cmp"), ExactStore(client, "exact_cmp")
+    Ingestor(index, embeddings, Chunker(embeddings.count_tokens, 40, 8)).ingest(articles())
+    query = embeddings.embed_query("storm power homes coast zebra")
+    assert [h.chunk_id for h in exact.search(query, 10)] == [h.chunk_id for h in index.search(query, 10)]
+    twin = Article("twin", "Storm hits coast", STORM + " Crews worked all night.", published="2026-03-02")
+    Ingestor(index, embeddings, Chunker(embeddings.count_tokens, 40, 8)).ingest([twin])  # written after a search
+    first, second = exact.search(embeddings.embed_query(STORM), 2)
+    assert first.score == second.score and first.chunk_id < second.chunk_id  # seen, and the tie goes by id
+    assert {first.article_id, second.article_id} == {"storm", "twin"}
 
 
 def test_store_replaces_an_article_without_leaving_its_old_chunks(ingestor):
