@@ -369,6 +369,8 @@ class ExactStore(ArticleStore):
         if not ids:
             return []
         query = np.asarray(vector, dtype=np.float64)
+        if query.shape != (matrix.shape[1],):
+            raise StoreError(f"the query vector has {query.size} numbers, the store's vectors {matrix.shape[1]}")
         norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
         cosine = matrix @ query / np.where(norms > 0, norms, 1.0)
         nearest = np.argsort(-cosine, kind="stable")[:k + 10]  # ids are sorted: ties go by id
@@ -378,17 +380,21 @@ class ExactStore(ArticleStore):
         return self.current(hits)[:k]
 
     def _all_vectors(self, batch: int = 2000) -> tuple[list[str], np.ndarray]:
-        """Every stored chunk's id (sorted) and vector, read again only after a write."""
+        """The id (sorted) and vector of every chunk of an article's current version, read again only after a
+        write (and not kept when a write came while they were read)."""
         generation = self.generation()
-        if self._vectors is None or self._vectors[0] != generation:
-            vectors = {}
-            for offset in range(0, self.chunk_count(), batch):
-                page = chroma_call(self.chunks.get, limit=batch, offset=offset, include=["embeddings"])
-                vectors.update(zip(page["ids"], page["embeddings"]))
-            ids = sorted(vectors)
-            matrix = np.asarray([vectors[i] for i in ids], dtype=np.float64).reshape(len(ids), -1)
+        if self._vectors is not None and self._vectors[0] == generation:
+            return self._vectors[1], self._vectors[2]
+        listed = {c for _, chunks in self.versions().values() for c in chunks}
+        vectors = {}
+        for offset in range(0, self.chunk_count(), batch):
+            page = chroma_call(self.chunks.get, limit=batch, offset=offset, include=["embeddings"])
+            vectors.update((i, v) for i, v in zip(page["ids"], page["embeddings"]) if i in listed)
+        ids = sorted(vectors)
+        matrix = np.asarray([vectors[i] for i in ids], dtype=np.float64) if ids else np.zeros((0, 0))
+        if self.generation() == generation:
             self._vectors = (generation, ids, matrix)
-        return self._vectors[1], self._vectors[2]
+        return ids, matrix
 
 
 def _registry_record(article: Article, version: str, chunks: Sequence[Chunk], previous: StoredArticle | None,

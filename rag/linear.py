@@ -37,10 +37,11 @@ class Linear:
             raise ValueError(f"rows must have {len(features)} columns, got shape {x.shape}")
         if len(set(y.tolist())) != 2:
             raise ValueError("labels must contain both classes")
-        mean, scale = x.mean(axis=0), x.std(axis=0)
-        scale = np.where(scale > 0, scale, 1.0)  # a constant feature keeps weight 0 instead of dividing by 0
+        mean, scale = np.asarray(_rounded(x.mean(axis=0))), np.asarray(_rounded(x.std(axis=0)))
+        # A constant feature (its spread 0, or 1e-17 from rounding) is scaled by 1, not divided by ~0: weight ~0.
+        scale = np.where(scale > _TINY, scale, 1.0)
         model = LogisticRegression(C=strength, max_iter=5000).fit((x - mean) / scale, y)
-        return cls(tuple(features), _rounded(mean), _rounded(scale), _rounded(model.coef_[0]),
+        return cls(tuple(features), tuple(mean.tolist()), tuple(scale.tolist()), _rounded(model.coef_[0]),
                    round(float(model.intercept_[0]), 8))
 
     def raw(self, rows) -> np.ndarray:
@@ -71,10 +72,16 @@ class Linear:
             raise ValueError(f"not a linear model: {exc}") from exc
         if not len(model.features) == len(model.mean) == len(model.scale) == len(model.weights):
             raise ValueError("not a linear model: features, mean, scale and weights differ in length")
+        numbers = (*model.mean, *model.scale, *model.weights, model.bias)
+        if not all(np.isfinite(numbers)) or min(model.scale, default=1.0) <= 0:
+            raise ValueError("not a linear model: a value is not finite or a scale is not positive")
         return model
 
     def save(self, path: Path) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), separators=(",", ":")))
+
+
+_TINY = 1e-9
 
 
 def _rounded(values) -> tuple[float, ...]:

@@ -41,7 +41,7 @@ class Models:
             info = json.loads((directory / "models.json").read_text())
             if info.get("format") != FORMAT:
                 raise ValueError(f"format {info.get('format')!r}, this newsqa reads format {FORMAT}")
-            learned = {name: _load(directory / file) for name, file in _FILES.items()}
+            learned = {name: _load(directory / file, linear=name == "choices") for name, file in _FILES.items()}
             judged = directory / _JUDGE
             setting = json.loads(judged.read_text()).get("judge") if judged.exists() else None  # none: made before judging
             judge = Judge(int(setting["candidates"]), float(setting["weight"])) if setting else None
@@ -62,7 +62,7 @@ class Models:
         (directory / _JUDGE).write_text(json.dumps(judge, ensure_ascii=False, indent=1) + "\n")
 
 
-def _load(path: Path) -> Trees | Linear:
-    """A model file of either kind: a linear model has weights, trees have trees."""
+def _load(path: Path, linear: bool) -> Trees | Linear:
+    """A model file: trees, or where `linear` is allowed (multiple choice) a linear model, which has weights."""
     data = json.loads(path.read_text())
-    return Linear.from_dict(data) if isinstance(data, dict) and "weights" in data else Trees.from_dict(data)
+    return Linear.from_dict(data) if linear and isinstance(data, dict) and "weights" in data else Trees.from_dict(data)

@@ -332,8 +332,8 @@ def drafted_answer(draft: str, question: str, terms: KeyTerms, evidence: Sequenc
     seed questions' numbers go wrong), the model copying a whole name where spans cut one short.
     """
     said = normalise_answer(draft)
-    if not said or numbers_in(draft) or not content_words(draft) - content_words(question):
-        return None
+    if not said or numbers_in(draft) or not content_words(said) - content_words(normalise_answer(question)):
+        return None  # compared as normalised, accents too: "Nestle" says nothing new after "What did Nestlé do?"
     for item in evidence[:SENTENCES]:
         if (item.overlap >= MIN_OVERLAP and f" {said} " in f" {normalise_answer(item.text)} "
                 and addresses(terms, item.hit) and speaks_to(question, terms, item.text)):

@@ -12,6 +12,7 @@ from ingest import Article, ArticleStore, Chunker, Ingestor
 from ingest.store import SEARCH_EF, ExactStore
 from ingest.vectorstore import NewsVectorStore
 from newsqa import Settings
+from newsqa.errors import StoreError
 from newsqa.app import build_embeddings
 
 from .conftest import FakeEmbeddings
@@ -120,6 +121,9 @@ def test_an_exact_store_finds_what_the_index_finds_nearest_first_and_ties_by_id(
     first, second = exact.search(embeddings.embed_query(STORM), 2)
     assert first.score == second.score and first.chunk_id < second.chunk_id  # seen, and the tie goes by id
     assert {first.article_id, second.article_id} == {"storm", "twin"}
+    assert ExactStore(client, "exact_empty").search(query, 5) == []
+    with pytest.raises(StoreError, match="numbers"):
+        exact.search(query[:3], 5)
 
 
 def test_store_replaces_an_article_without_leaving_its_old_chunks(ingestor):

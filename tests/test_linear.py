@@ -70,3 +70,27 @@ def test_multiple_choice_keeps_the_model_most_often_right_out_of_fold():
     assert report["questions"] == 120 and set(report["accuracy_by_model"]) >= {"logistic regression", "trees 100 depth 1"}
     assert report["accuracy_by_model"][report["kept"]] == max(report["accuracy_by_model"].values()) >= 90
     assert next(iter(report["accuracy_of_single_features"])) == "top_relevance"  # the first column, as a rule
+
+
+def test_a_feature_constant_at_an_inexact_value_scores_finite():
+    x, y = data()
+    x[:, 2] = 0.3  # its spread is ~1e-17, not 0
+    model = Linear.fit(x, y, FEATURES)
+    assert model.scale[2] == 1.0 and abs(model.weights[2]) < 1e-6 and np.isfinite(model.raw(x)).all()
+    with pytest.raises(ValueError, match="not positive"):
+        Linear.from_dict({**model.to_dict(), "scale": [1.0, 0.0, 1.0]})
+
+
+def test_an_unreadable_choice_model_is_a_clear_error_and_only_choices_may_be_linear(tmp_path):
+    from newsqa.errors import ConfigError
+
+    shipped = Models.load()
+    shipped.save(tmp_path)
+    (tmp_path / "choices.json").write_text('{"features": ["a"], "mean": [0], "scale": [1], "weights": ["x"], "bias": 0}')
+    with pytest.raises(ConfigError, match="not a linear model"):
+        Models.load(tmp_path)
+    shipped.save(tmp_path)
+    linear = Linear.fit(*data(), FEATURES)
+    linear.save(tmp_path / "ranker.json")
+    with pytest.raises(ConfigError, match="not a tree model"):
+        Models.load(tmp_path)

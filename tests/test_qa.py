@@ -192,6 +192,7 @@ def test_the_draft_answers_in_its_own_words_only_when_a_sentence_about_the_quest
     assert drafted_answer("104 inmates", question, terms, [other, said]) is None  # numbers stay the scorer's
     accented = Evidence("The Islamic State group's leader Abū Ḥasan claimed the attack on the prison.", hit, 0.8, 0.8)
     assert drafted_answer("Abu Hasan", question, terms, [accented]) == ("Abū Ḥasan", accented)  # as the article writes it
+    assert drafted_answer("Abu Hasan", "What did Abū Ḥasan claim?", key_terms("What did Abū Ḥasan claim?"), [accented]) is None
 
 
 def test_a_grounded_draft_is_the_answer_and_its_sentence_the_citation(seeded):
