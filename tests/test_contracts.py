@@ -12,8 +12,8 @@ from ingest import Article, ArticleStore, Chunker, Ingestor
 from ingest.store import SEARCH_EF, ExactStore
 from ingest.vectorstore import NewsVectorStore
 from newsqa import Settings
-from newsqa.errors import StoreError
 from newsqa.app import build_embeddings
+from newsqa.errors import StoreError
 
 from .conftest import FakeEmbeddings
 from .servers import chroma_server
