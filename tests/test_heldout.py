@@ -1,0 +1,30 @@
+"""The held-out slice of bench/heldout.py: periods that no training run of the README's command sees."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from bench.heldout import EXTRA_PERIODS, held_out_periods
+from rag.train import TrainConfig, choose_periods
+
+
+@dataclass
+class Period:
+    name: str
+    start: date
+    article_ids: set = field(default_factory=set)
+
+
+def test_held_out_periods_are_in_no_training_run_and_the_same_every_time():
+    periods = [Period(f"p{i:02d}", date(2022, 1, 6) + timedelta(weeks=4 * i), {f"a{i}-{j}" for j in range(500)})
+               for i in range(40)]
+
+    def config(budget: int) -> TrainConfig:
+        return TrainConfig(max_articles=budget)
+    h, b = held_out_periods(periods, config)
+    sizes = {p.name: len(p.article_ids) for p in periods}
+    runs = [choose_periods(periods, sizes, config(budget)) for budget in (4000, 8000)]
+    trained = {p.name for training, _ in runs for p in training}
+    validated = {p.name for _, validation in runs for p in validation}
+    assert h and not set(h) & trained and set(h) <= validated  # the larger run's validation, never trained on
+    assert len(b) == EXTRA_PERIODS and not set(b) & (trained | validated | set(h))
+    assert held_out_periods(periods, config) == (h, b)
