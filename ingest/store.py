@@ -271,16 +271,19 @@ class ArticleStore:
         """The k nearest current chunks to a query vector, best first."""
         if k < 1:
             raise ValueError(f"k must be positive, got {k}")
-        n = chroma_call(self.chunks.count)
-        if n == 0:
+        return self.current(self._nearest(vector, k + 10))[:k]  # 10 more: some may belong to old versions
+
+    def _nearest(self, vector: Sequence[float], n: int) -> list[Hit]:
+        """The n nearest chunks to a query vector, current or not, by the vector index."""
+        count = chroma_call(self.chunks.count)
+        if count == 0:
             return []
         result = chroma_call(
-            self.chunks.query, query_embeddings=[list(vector)], n_results=min(n, k + 10),
+            self.chunks.query, query_embeddings=[list(vector)], n_results=min(count, n),
             include=["documents", "metadatas", "distances"],
         )
         rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
-        hits = [_hit(i, d, m, dist) for i, d, m, dist in rows]
-        return self.current(hits)[:k]
+        return [_hit(i, d, m, dist) for i, d, m, dist in rows]
 
     def hits(self, chunk_ids: Sequence[str], vector: Sequence[float]) -> list[Hit]:
         """Hits for given chunk ids (current ones only, in the given order), scored against a query vector."""
@@ -361,10 +364,8 @@ class ExactStore(ArticleStore):
 
     _vectors: tuple[str | None, list[str], np.ndarray] | None = None  # (generation, ids sorted, their vectors)
 
-    def search(self, vector: Sequence[float], k: int) -> list[Hit]:
-        """The k nearest current chunks to a query vector, best first."""
-        if k < 1:
-            raise ValueError(f"k must be positive, got {k}")
+    def _nearest(self, vector: Sequence[float], n: int) -> list[Hit]:
+        """The n nearest chunks to a query vector, every stored vector compared."""
         ids, matrix = self._all_vectors()
         if not ids:
             return []
@@ -373,11 +374,10 @@ class ExactStore(ArticleStore):
             raise StoreError(f"the query vector has {query.size} numbers, the store's vectors {matrix.shape[1]}")
         norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
         cosine = matrix @ query / np.where(norms > 0, norms, 1.0)
-        nearest = np.argsort(-cosine, kind="stable")[:k + 10]  # ids are sorted: ties go by id
+        nearest = np.argsort(-cosine, kind="stable")[:n]  # ids are sorted: ties go by id
         found = chroma_call(self.chunks.get, ids=[ids[i] for i in nearest], include=["documents", "metadatas"])
         records = {i: (d, m) for i, d, m in zip(found["ids"], found["documents"], found["metadatas"])}
-        hits = [_hit(ids[i], *records[ids[i]], 1.0 - cosine[i]) for i in nearest if ids[i] in records]
-        return self.current(hits)[:k]
+        return [_hit(ids[i], *records[ids[i]], 1.0 - cosine[i]) for i in nearest if ids[i] in records]
 
     def _all_vectors(self, batch: int = 2000) -> tuple[list[str], np.ndarray]:
         """The id (sorted) and vector of every chunk of an article's current version, read again only after a
