@@ -140,7 +140,7 @@ def create_app(services: Services, uploads: bool = True) -> gr.Blocks:
                     respond,
                     chatbot=gr.Chatbot(height=520, sanitize_html=True, label="Chat", elem_id="chat"),
                     textbox=gr.Textbox(placeholder="Ask a question about the articles…", max_length=4000,
-                                       elem_id="question"),
+                                       elem_id="question", submit_btn=True, stop_btn=True),
                     examples=EXAMPLES,
                     run_examples_on_click=True,
                     api_name="ask",
