@@ -94,15 +94,15 @@ def fit_judge(questions: Sequence[Judging]) -> tuple[Judge | None, dict]:
     counts, weights = list(CANDIDATES), sorted(WEIGHTS)
     right = {(c, w): sum(q.answered_right(Judge(c, w)) for q in asked) for c in counts for w in weights}
 
-    def neighbourhood(c: int, w: int) -> float:
-        cells = [(c, w), (c - 1, w), (c + 1, w), (c, w - 1), (c, w + 1)]
-        inside = [right[counts[i], weights[j]] for i, j in cells if 0 <= i < len(counts) and 0 <= j < len(weights)]
+    def neighbourhood(i: int, j: int) -> float:  # grid positions: i in counts, j in weights
+        cells = [(i, j), (i - 1, j), (i + 1, j), (i, j - 1), (i, j + 1)]
+        inside = [right[counts[a], weights[b]] for a, b in cells if 0 <= a < len(counts) and 0 <= b < len(weights)]
         return sum(inside) / len(inside)
 
-    c, w = max(((c, w) for c in range(len(counts)) for w in range(len(weights))),
+    i, j = max(((i, j) for i in range(len(counts)) for j in range(len(weights))),
                key=lambda cell: (neighbourhood(*cell), -cell[0], cell[1]))
-    chosen = right[counts[c], weights[w]]
-    best = Judge(counts[c], weights[w]) if chosen > scorer else None
+    chosen = right[counts[i], weights[j]]
+    best = Judge(counts[i], weights[j]) if chosen > scorer else None
     tried = {f"top {c}, weight {w}": right[c, w] for c in counts for w in reversed(weights)}
     return best, {"questions": len(asked), "scorer_right": scorer, "judge_right": max(chosen, scorer),
                   "chosen_by": "mean of the setting and its grid neighbours", "tried": tried}
