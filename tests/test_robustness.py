@@ -86,8 +86,8 @@ def test_killed_ingests_leave_exactly_the_corpus_after_a_rerun(tmp_path):
     assert set(store.chunks.get(include=[])["ids"]) == expected_chunks(path)
 
     stored = store.get("a007")  # the final edition, and the story is known to have changed since first seen
-    texts = store.chunks.get(ids=list(stored.chunk_ids), include=["documents"])["documents"]
-    assert stored.updated and stored.title.endswith("(edition 21)") and "drew 1007 people" in " ".join(texts)
+    texts = store.chunk_texts(stored.chunk_ids).values()
+    assert stored.updated and stored.title.endswith(f"(edition {KILLS + 1})") and "drew 1007 people" in " ".join(texts)
     # The recovered store answers questions. Which passage wins is the learned ranker's call, and over the fake
     # embedder's noise that is not what this test is about: only that asking works and cites a stored passage.
     ask = fake_newsqa(home, "ask", "--json", "How many people did the festival in Town7 draw?")
