@@ -8,10 +8,11 @@ from urllib.parse import urlsplit
 
 from newsqa.errors import ConfigError
 
-__all__ = ["EMBEDDERS", "ENV_VARS", "LLM_BACKENDS", "Settings"]
+__all__ = ["EMBEDDERS", "ENV_VARS", "LLM_BACKENDS", "Settings", "UI_AUTH"]
 
 LLM_BACKENDS = ("embedded", "openai")
 EMBEDDERS = ("openvino", "openvino-int8", "torch")
+UI_AUTH = ("writes", "all")
 # all-MiniLM-L6-v2 truncates at 256 word pieces, two of which are [CLS] and [SEP].
 EMBEDDER_WINDOW = 254
 
@@ -36,6 +37,8 @@ class Settings:
     openai_api_key: str | None = field(default=None, repr=False)
     max_question_chars: int = 2000
     api_token: str | None = field(default=None, repr=False)
+    ui_password: str | None = field(default=None, repr=False)  # the chat's login; None: the API token is
+    ui_auth: str = "writes"  # what the chat's login guards beyond loopback: "writes" (panels that add) or "all"
     max_pending: int = 8
     learned_models: Path | None = None  # a `newsqa train` output directory; None: the shipped models
     models_cache: Path | None = None  # the GGUF and the OpenVINO exports; None: ~/.cache/newsqa/models
@@ -57,6 +60,8 @@ class Settings:
             raise ConfigError(f"top-k must be 1..50, got {self.top_k}")
         if self.llm not in LLM_BACKENDS:
             raise ConfigError(f"LLM backend must be one of {', '.join(LLM_BACKENDS)}, got {self.llm!r}")
+        if self.ui_auth not in UI_AUTH:
+            raise ConfigError(f"NEWSQA_UI_AUTH must be one of {', '.join(UI_AUTH)}, got {self.ui_auth!r}")
         if self.embedder not in EMBEDDERS:
             raise ConfigError(f"embedder must be one of {', '.join(EMBEDDERS)}, got {self.embedder!r}")
         if self.llama_cpu is not None and not self.llama_cpu.isidentifier():
@@ -88,6 +93,11 @@ class Settings:
     def with_(self, **changes) -> "Settings":
         """A copy with some fields changed (None values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def ui_secret(self) -> str | None:
+        """The password of the chat's login: `ui_password`, else the API token; None: no login is possible."""
+        return self.ui_password or self.api_token
 
     @property
     def threads(self) -> int:

@@ -59,17 +59,23 @@ def chroma_server(path: Path, port: int | None = None):
 NEWSQA = str(Path(sys.executable).parent / "newsqa")
 
 
+FAKE_NEWSQA = [sys.executable, "-m", "tests.fake_cli"]  # the real command over the fake models of conftest
+
+
 @contextmanager
-def newsqa_server(home: Path, env: dict | None = None, port: int | None = None, timeout: float = 180):
-    """`newsqa serve` as a user runs it, on a free loopback port; yields its base URL."""
+def newsqa_server(home: Path, env: dict | None = None, port: int | None = None, timeout: float = 180,
+                  host: str = "127.0.0.1", command: list[str] | None = None):
+    """`newsqa serve` as a user runs it (or `command`, e.g. FAKE_NEWSQA), on a free port of `host`; yields the
+    base URL it is reached at (for 0.0.0.0: this machine's own address beyond loopback, when it has one)."""
     import os
 
     port = port or free_port()
     full_env = {**os.environ, "NEWSQA_HOME": str(home), **(env or {})}
     home.parent.mkdir(parents=True, exist_ok=True)
     log = open(home.parent / f"newsqa-{port}.log", "wb")
-    process = subprocess.Popen([NEWSQA, "serve", "--port", str(port)], env=full_env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen([*(command or [NEWSQA]), "serve", "--host", host, "--port", str(port)], env=full_env,
+                               stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parent.parent)
+    url = f"http://{outside_address() if host == '0.0.0.0' else host}:{port}"
     try:
         wait_for_http(f"{url}/healthz", timeout=timeout, process=process)
         yield url
@@ -80,6 +86,17 @@ def newsqa_server(home: Path, env: dict | None = None, port: int | None = None, 
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def outside_address() -> str:
+    """An IPv4 address of this machine that is not loopback (the one its default route leaves by), else 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.connect(("10.255.255.255", 9))  # a UDP connect sends no packet: it only picks the interface
+            address = sock.getsockname()[0]
+        except OSError:
+            return "127.0.0.1"
+    return address if not address.startswith("127.") and address != "0.0.0.0" else "127.0.0.1"
 
 
 def run_newsqa(home: Path, *args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -161,3 +161,51 @@ def test_no_file_outside_the_app_is_served(live_server, path):
         status, body = error.code, error.read()
     assert b"root:x:0:0" not in body
     assert status in (400, 403, 404, 405, 422), status
+
+
+@pytest.fixture(scope="module")
+def public_server(tmp_path_factory):
+    """newsqa on every interface with an API token (fake models: this is about the page, not the answers)."""
+    from .servers import FAKE_NEWSQA, newsqa_server
+    from .test_ui_access import TOKEN, seeded_home
+
+    with newsqa_server(seeded_home(tmp_path_factory, "browser-public"), env={"NEWSQA_API_TOKEN": TOKEN},
+                       host="0.0.0.0", command=FAKE_NEWSQA) as url:
+        yield url
+
+
+def test_beyond_loopback_a_visitor_asks_but_sees_no_panel_that_writes(browser, public_server):
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(public_server + "/")
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    assert page.locator("#upload, #ingest, #feed-url, #follow, #unfollow").count() == 0
+    assert "sign in" in page.locator("#admin-link").inner_text()
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    page.screenshot(path=os.path.join(ARTIFACTS, "public-without-credentials.png"), full_page=True)
+    page.goto(public_server + "/admin/")  # the write page asks for the login first
+    page.wait_for_selector("input[type=password]", timeout=60_000)
+    assert page.locator("#upload").count() == 0
+    page.screenshot(path=os.path.join(ARTIFACTS, "admin-login.png"), full_page=True)
+
+
+def test_after_signing_in_the_write_page_adds_an_article(browser, public_server, tmp_path):
+    from .test_ui_access import TOKEN
+
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(public_server + "/admin/")
+    page.locator("input[type=text]").fill("editor")
+    page.locator("input[type=password]").fill("wrong")
+    page.get_by_role("button", name="Login").click()
+    page.wait_for_selector("text=Incorrect credentials", timeout=30_000)
+    page.locator("input[type=text]").fill("editor")  # the form empties itself after a refusal
+    page.locator("input[type=password]").fill(TOKEN)
+    page.get_by_role("button", name="Login").click()
+    page.wait_for_selector("#upload input[type=file]", state="attached", timeout=60_000)
+    article = tmp_path / "ferry.txt"
+    article.write_text("Ferry returns\n\nThe island ferry returned to service on Friday after repairs.\n", encoding="utf-8")
+    page.locator("#upload input[type=file]").set_input_files(str(article))
+    page.locator("#ingest").click()
+    page.wait_for_function("() => document.querySelector('#upload-status').innerText.includes('Added 1')",
+                           timeout=120_000)
+    assert "Ferry returns" in page.locator("#store-panel").inner_text()
+    page.screenshot(path=os.path.join(ARTIFACTS, "admin-signed-in.png"), full_page=True)

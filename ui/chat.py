@@ -1,14 +1,17 @@
 """The Gradio chat: streamed answers with numbered sources, and a panel showing the store."""
 
+import hmac
+import ipaddress
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
 
 from ingest import SUPPORTED_SUFFIXES, Skipped
-from newsqa import NewsQAError
+from newsqa import ConfigError, NewsQAError
 from newsqa.app import Services
 from rag import Answer
 
@@ -21,7 +24,8 @@ from .format import (
 )
 from .uploads import MAX_UPLOAD_BYTES, UploadError, articles_from_upload
 
-__all__ = ["chat_replies", "create_app", "follow_feed", "ingest_uploads", "refresh_feeds_every", "serve", "unfollow_feed"]
+__all__ = ["Access", "chat_replies", "create_app", "follow_feed", "ingest_uploads", "refresh_feeds_every", "serve",
+           "ui_access", "unfollow_feed"]
 
 log = logging.getLogger("newsqa.ui")
 EXAMPLES = ["How many prisoners were recaptured?", "Why did Islamic State attack the prison?", "What's new?"]
@@ -116,8 +120,62 @@ def unfollow_feed(services: Services, url: str) -> str:
     return f"No longer following {literal(url)}; its articles stay." if removed else f"Not following {literal(url)}."
 
 
-def create_app(services: Services, uploads: bool = True) -> gr.Blocks:
-    """The chat UI wired to the services; `uploads` shows the file upload panel."""
+@dataclass(frozen=True)
+class Access:
+    """Which pages the chat has and who may write through them."""
+
+    writes_at_root: bool  # the page at / shows the panels that add articles and follow feeds
+    login_at_root: bool  # the page at / needs the login
+    admin: bool  # a second page, /admin/, behind the login, has those panels
+
+
+def ui_access(loopback: bool, secret: bool, auth_all: bool = False) -> Access:
+    """What the chat serves, from where it listens, whether a login password is set and NEWSQA_UI_AUTH=all.
+
+    >>> ui_access(loopback=True, secret=False)  # one's own machine: as on the command line
+    Access(writes_at_root=True, login_at_root=False, admin=False)
+    >>> ui_access(loopback=False, secret=True)  # reading open, writing behind the login
+    Access(writes_at_root=False, login_at_root=False, admin=True)
+    >>> ui_access(loopback=False, secret=False)  # nobody can log in, so nobody writes
+    Access(writes_at_root=False, login_at_root=False, admin=False)
+    >>> ui_access(loopback=False, secret=True, auth_all=True)  # a private deployment
+    Access(writes_at_root=True, login_at_root=True, admin=False)
+    """
+    if auth_all:
+        if not secret:
+            raise ConfigError("NEWSQA_UI_AUTH=all needs a login password: set NEWSQA_UI_PASSWORD (or NEWSQA_API_TOKEN)")
+        return Access(writes_at_root=True, login_at_root=True, admin=False)
+    if loopback:
+        return Access(writes_at_root=True, login_at_root=False, admin=False)
+    return Access(writes_at_root=False, login_at_root=False, admin=secret)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is an address only this machine reaches.
+
+    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("::1"), is_loopback("0.0.0.0")
+    (True, True, True, False)
+    """
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def password_check(secret: str) -> Callable[[str, str], bool]:
+    """Gradio's login check: any user name, the password must be `secret` (compared in constant time)."""
+
+    def check(username: str, password: str) -> bool:
+        return hmac.compare_digest((password or "").encode(), secret.encode())
+
+    return check
+
+
+def create_app(services: Services, uploads: bool = True, admin_link: bool = False) -> gr.Blocks:
+    """The chat UI wired to the services; `uploads` shows the panels that add articles and follow feeds (their
+    handlers are never public API endpoints); `admin_link` points to the login page that has them."""
 
     def respond(message, history):
         yield from chat_replies(services, message, history)
@@ -150,18 +208,44 @@ def create_app(services: Services, uploads: bool = True) -> gr.Blocks:
                 panel = gr.Markdown(lambda: _store_panel(services), elem_id="store-panel")
                 gr.Button("Refresh", size="sm").click(lambda: _store_panel(services), outputs=panel)
                 if uploads:
+                    private = {"api_visibility": "private"}  # the page's own buttons only, never a client library
                     gr.Markdown("### Add articles")
                     files = gr.File(file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), elem_id="upload")
                     status = gr.Markdown(elem_id="upload-status")
-                    gr.Button("Ingest", elem_id="ingest").click(upload, inputs=files, outputs=[status, panel])
+                    gr.Button("Ingest", elem_id="ingest").click(upload, inputs=files, outputs=[status, panel], **private)
                     gr.Markdown("### Follow a feed")
                     feed_url = gr.Textbox(placeholder="https://example.com/rss.xml", show_label=False, elem_id="feed-url")
                     feed_status = gr.Markdown(elem_id="feed-status")
                     with gr.Row():
-                        gr.Button("Follow", elem_id="follow").click(follow, inputs=feed_url, outputs=[feed_status, panel])
+                        gr.Button("Follow", elem_id="follow").click(follow, inputs=feed_url, outputs=[feed_status, panel],
+                                                                    **private)
                         gr.Button("Stop following", elem_id="unfollow").click(unfollow, inputs=feed_url,
-                                                                              outputs=[feed_status, panel])
+                                                                              outputs=[feed_status, panel], **private)
+                elif admin_link:
+                    gr.Markdown("To add articles or follow feeds, [sign in](admin/).", elem_id="admin-link")
     return app
+
+
+def _access_text(access: Access) -> str:
+    if access.login_at_root:
+        return "needs the login (NEWSQA_UI_AUTH=all): any user name, the password NEWSQA_UI_PASSWORD or the API token"
+    if access.admin:
+        return ("questions are open to all; adding articles and feeds is at /admin/ behind the login "
+                "(any user name, the password NEWSQA_UI_PASSWORD or the API token)")
+    if access.writes_at_root:
+        return "adds articles and feeds on this machine's loopback address without a login"
+    return "questions only: listening beyond loopback without NEWSQA_UI_PASSWORD or NEWSQA_API_TOKEN, nobody adds articles"
+
+
+def _refuse_uploads(app, path: str) -> None:
+    """The public page takes no files: Gradio's upload route there answers 403 (it would store them on disk)."""
+    from fastapi.responses import JSONResponse
+
+    @app.middleware("http")
+    async def no_uploads(request, call_next):
+        if request.url.path.rstrip("/") == path:
+            return JSONResponse({"error": {"type": "forbidden", "message": "this page takes no uploads"}}, status_code=403)
+        return await call_next(request)
 
 
 def refresh_feeds_every(services: Services, seconds: float, stop: threading.Event) -> threading.Thread:
@@ -186,19 +270,26 @@ def serve(services: Services, host: str = "127.0.0.1", port: int = 7860, refresh
 
     from .api import create_api
 
+    settings = services.settings
+    access = ui_access(is_loopback(host), bool(settings.ui_secret), settings.ui_auth == "all")
     print("newsqa: loading models…", flush=True)
     services.warm_up()
     articles, chunks = services.store.counts()
-    loopback = host in ("127.0.0.1", "localhost", "::1")
-    token = services.settings.api_token
     print(f"newsqa: {articles} articles, {chunks} chunks", flush=True)
-    print("newsqa: HTTP API write routes " + ("need the bearer token in NEWSQA_API_TOKEN" if token else
+    print("newsqa: HTTP API write routes " + ("need the bearer token in NEWSQA_API_TOKEN" if settings.api_token else
           "are off (set NEWSQA_API_TOKEN to allow POST/DELETE /v1/articles)"), flush=True)
-    if not loopback and not token:
-        print("newsqa: listening beyond loopback without a token: chat uploads are off", flush=True)
+    print(f"newsqa: chat {_access_text(access)}", flush=True)
     app = create_api(services)
-    blocks = create_app(services, uploads=loopback or bool(token)).queue(default_concurrency_limit=2)
-    app = gr.mount_gradio_app(app, blocks, path="/", footer_links=[], max_file_size=MAX_UPLOAD_BYTES, show_error=False)
+    mount = {"footer_links": [], "max_file_size": MAX_UPLOAD_BYTES, "show_error": False,
+             "auth_message": "newsqa · sign in to add articles and follow feeds"}
+    login = password_check(settings.ui_secret) if settings.ui_secret else None
+    if access.admin:  # mounted before "/", which would otherwise take its path
+        admin = create_app(services, uploads=True).queue(default_concurrency_limit=2)
+        app = gr.mount_gradio_app(app, admin, path="/admin", auth=login, **mount)
+    if not access.writes_at_root:
+        _refuse_uploads(app, "/gradio_api/upload")
+    blocks = create_app(services, uploads=access.writes_at_root, admin_link=access.admin).queue(default_concurrency_limit=2)
+    app = gr.mount_gradio_app(app, blocks, path="/", auth=login if access.login_at_root else None, **mount)
     if refresh_every:
         refresh_feeds_every(services, refresh_every, threading.Event())
         print(f"newsqa: refreshing {len(services.feeds.all())} feeds every {refresh_every:.0f} s", flush=True)
