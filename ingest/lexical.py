@@ -2,23 +2,25 @@
 
 The store (Chroma, possibly a server shared by several processes) is the source of truth; each
 process keeps its own index and brings it up to date when the store's generation token changes,
-re-reading only the articles whose version changed. Nothing is rebuilt per query.
+re-reading only the articles whose version changed. Nothing is rebuilt per query. The cache is JSON:
+data that is read, never code that is run.
 """
 
+import json
 import logging
 import math
-import os
-import pickle
 import threading
 from collections import Counter
 from pathlib import Path
+
+from newsqa.files import write_atomically
 
 from .text import STOPWORDS, stem, words
 
 __all__ = ["LexicalIndex", "lexical_terms"]
 
 log = logging.getLogger("newsqa.lexical")
-CACHE_FORMAT = 1
+CACHE_FORMAT = "newsqa-bm25-2"
 FETCH_BATCH = 500
 
 
@@ -51,18 +53,40 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, cache: Path) -> "LexicalIndex":
-        """The cached index, or an empty one when there is no usable cache."""
+        """The cached index, or an empty one (filled from the store at the first sync) when there is no usable cache."""
         index = cls(cache)
         try:
-            with open(cache, "rb") as file:
-                state = pickle.load(file)
-            if state.get("format") == CACHE_FORMAT:
-                index.__dict__.update(state["index"])
+            index._restore(json.loads(Path(cache).read_bytes()))
         except FileNotFoundError:
             pass
-        except Exception as exc:  # a damaged cache is only a cache: rebuild from the store
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:  # only a cache: rebuild it
             log.warning("lexical index cache %s unreadable (%s); rebuilding it from the store", cache, exc)
+            index = cls(cache)
         return index
+
+    def _state(self) -> dict:
+        """The index as JSON-ready data; each slot's terms are those of its postings, so they are not kept twice."""
+        return {"format": CACHE_FORMAT, "generation": self.generation, "articles": self.articles, "ids": self.ids,
+                "lengths": self.lengths, "free": self.free, "total_length": self.total_length,
+                "postings": {term: [list(posting), list(posting.values())] for term, posting in self.postings.items()}}
+
+    def _restore(self, state: dict) -> None:
+        if not isinstance(state, dict) or state.get("format") != CACHE_FORMAT:
+            raise ValueError(f"not a {CACHE_FORMAT} file")
+        ids, lengths = list(state["ids"]), [int(n) for n in state["lengths"]]
+        if len(ids) != len(lengths) or not all(i is None or isinstance(i, str) for i in ids):
+            raise ValueError("chunk ids and lengths do not match")
+        terms: list[list[str]] = [[] for _ in ids]
+        postings = {}
+        for term, (slots, counts) in state["postings"].items():
+            postings[str(term)] = posting = dict(zip(map(int, slots), map(int, counts)))
+            for slot in posting:
+                terms[slot].append(term)  # an IndexError for a slot that does not exist
+        articles = {str(a): (str(version), [int(s) for s in slots]) for a, (version, slots) in state["articles"].items()}
+        self.generation = state["generation"] if isinstance(state["generation"], str) else None
+        self.articles, self.ids, self.lengths, self.postings = articles, ids, lengths, postings
+        self.terms = [tuple(t) for t in terms]
+        self.free, self.total_length = [int(s) for s in state["free"]], int(state["total_length"])
 
     @property
     def size(self) -> int:
@@ -153,11 +177,5 @@ class LexicalIndex:
             return {self.ids[slot]: round(score, 4) for slot, score in scores.items()}
 
     def _save(self) -> None:
-        if self.cache is None:
-            return
-        state = {k: v for k, v in self.__dict__.items() if k not in ("cache", "_lock")}
-        self.cache.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.cache.with_name(f".{self.cache.name}.{os.getpid()}.tmp")
-        with open(temporary, "wb") as file:
-            pickle.dump({"format": CACHE_FORMAT, "index": state}, file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, self.cache)
+        if self.cache is not None:
+            write_atomically(self.cache, json.dumps(self._state(), separators=(",", ":")))

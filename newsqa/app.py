@@ -139,7 +139,7 @@ class Services:
 
     @cached_property
     def retriever(self) -> Retriever:
-        lexical = LexicalIndex.load(self.settings.home / "lexical" / f"{self.store.name}.pickle")
+        lexical = LexicalIndex.load(self.settings.home / "lexical" / f"{self.store.name}.json")
         return Retriever(self.store, self.embeddings, k=self.settings.top_k, lexical=lexical, ranker=self.models.ranker)
 
     @cached_property

@@ -12,7 +12,7 @@ import hashlib
 import inspect
 import itertools
 import json
-import pickle
+import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -28,10 +28,13 @@ from ingest.pipeline import Ingestor
 from ingest.store import ArticleStore, ExactStore, Hit
 from ingest.types import Article
 
+from newsqa.files import write_atomically
+
 from .answers import CANDIDATE_FEATURES, learn_kinds
-from .candidates import answer_type, display_text
+from .candidates import Candidate, answer_type, display_text
 from .choices import CHOICE_FEATURES, choice_rows
 from .evaluate import EvalQuestion, aggregate, score_question
+from .evidence import Evidence
 from .features import PASSAGE_FEATURES, Asked, PoolEntry, passage_rows
 from .gbm import Trees
 from .judge import CANDIDATES as JUDGED
@@ -42,12 +45,14 @@ from .metrics import contains
 from .models import Models
 from .prompt import answer_prompt
 from .qa import QA, drafted_answer, short_answer, shown
+from .records import Records
 from .retrieve import Retriever, collapse, reciprocal_rank_fusion
 from .terms import key_terms
 from .text import words
 
 __all__ = ["Period", "TrainConfig", "build_stores", "choose_periods", "load_pools", "split_periods"]
 
+log = logging.getLogger("newsqa.train")
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -401,7 +406,8 @@ _EXAMPLE_CODE = ("rag/*.py", "ingest/store.py", "ingest/lexical.py", "ingest/chu
 
 
 class _ExampleCache:
-    """Pickles of the training examples, keyed by what they depend on (periods, settings, the code)."""
+    """The training examples as JSON records (data, never code), keyed by what they depend on (periods,
+    settings, the code). A damaged file is made again, with a warning."""
 
     def __init__(self, directory, periods: Sequence[Period], config: TrainConfig, drafts: bool):
         root = Path(__file__).resolve().parent.parent
@@ -412,21 +418,25 @@ class _ExampleCache:
         self.key = hashlib.sha256(key.encode()).hexdigest()[:12]
 
     def _path(self, name: str):
-        return self.directory / f"{name}-{self.key}.pickle" if self.directory is not None else None
+        return self.directory / f"{name}-{self.key}.json" if self.directory is not None else None
 
     def get(self, name: str):
         path = self._path(name)
         if path is None or not path.exists():
             return None
         try:
-            return pickle.loads(path.read_bytes())  # our own cache file, written below
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return _RECORDS.loads(path.read_bytes())
+        except (OSError, ValueError) as exc:
+            log.warning("training cache %s unreadable (%s); making it again", path, exc)
             return None
 
     def put(self, name: str, value) -> None:
         path = self._path(name)
         if path is not None:
-            path.write_bytes(pickle.dumps(value))
+            write_atomically(path, _RECORDS.dumps(value))
+
+
+_RECORDS = Records([Asking, Answering, EvalQuestion, Asked, PoolEntry, Hit, Evidence, Candidate])
 
 
 class DraftCache(GenerationLLM):

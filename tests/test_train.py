@@ -7,12 +7,14 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import chromadb
+import click
 import pytest
 from chromadb.config import Settings as ChromaSettings
 from click.testing import CliRunner
 
 from ingest import Chunker
 from newsqa.app import Services
+from newsqa import ConfigError
 from rag import QA
 from rag.answers import CANDIDATE_FEATURES
 from rag.choices import CHOICE_FEATURES
@@ -114,7 +116,7 @@ def test_the_command_writes_models_newsqa_answers_with(small_world, tmp_path, se
 
 
 def test_unusable_model_directories_are_a_clear_error(tmp_path):
-    with pytest.raises(Exception, match="no usable newsqa models in .*make them with `newsqa train`"):
+    with pytest.raises(ConfigError, match="no usable newsqa models in .*make them with `newsqa train`"):
         Models.load(tmp_path)
 
 
@@ -156,3 +158,49 @@ def test_models_keep_their_judge_and_older_models_have_none(tmp_path):
     assert Models.load(tmp_path / "unjudged").judge is None
     (tmp_path / "judged" / "judge.json").unlink()  # a directory made before judging
     assert Models.load(tmp_path / "judged").judge is None
+
+
+def test_training_without_scikit_learn_names_the_extra_to_install(small_world, tmp_path, settings):
+    from ui.training import require_training_packages
+
+    with pytest.raises(click.ClickException, match=r"needs scikit-learn.*pip install 'newsqa\[train\]'"):
+        require_training_packages(find=lambda module: None)
+    require_training_packages()  # make test installs the extra
+
+
+def test_the_example_cache_is_data_and_a_planted_pickle_never_runs(small_world, tmp_path, caplog):
+    """The cached pools and candidates are JSON records; pickles where the old cache lived, or a pickle where the
+    JSON lives, are never unpickled: the examples are made again (with a warning for the damaged file)."""
+    import pickle
+
+    questions, _ = read_questions(small_world / "questions.jsonl")
+    embeddings = FakeEmbeddings()
+    client = chromadb.PersistentClient(path=str(tmp_path / "stores"), settings=ChromaSettings(anonymized_telemetry=False))
+    run = {"client": client, "embeddings": embeddings, "chunker": Chunker(embeddings.count_tokens, 60, 10),
+           "config": TrainConfig(weeks=1, folds=2), "examples_dir": tmp_path / "cache"}
+    first = train(questions, [small_world / "corpus.jsonl"], **run)
+    kept = sorted((tmp_path / "cache").iterdir())
+    assert kept and all(p.suffix == ".json" for p in kept)
+    assert all(json.loads(p.read_bytes())["format"] == "newsqa-records-1" for p in kept)
+
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps(Exploit(str(marker)))
+    for path in kept:
+        path.with_suffix(".pickle").write_bytes(payload)  # where the old cache lived
+    kept[0].write_bytes(payload)  # and a tampered cache file
+    with caplog.at_level("WARNING", logger="newsqa.train"):
+        again = train(questions, [small_world / "corpus.jsonl"], **run)
+    assert not marker.exists()
+    assert any("unreadable" in r.message and kept[0].name in r.message for r in caplog.records)
+    assert again.models.ranker.trees == first.models.ranker.trees and again.models.threshold == first.models.threshold
+    assert json.loads(kept[0].read_bytes())["format"] == "newsqa-records-1"  # made again as data
+
+
+class Exploit:
+    """What a hostile pickle does when loaded: run a command (here, create a file)."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))

@@ -1,5 +1,6 @@
 """`newsqa train QUESTIONS.jsonl --corpus PATH... [--out DIR]`: learn newsqa's models from a question set."""
 
+import importlib.util
 import json
 import sys
 import time
@@ -52,6 +53,7 @@ class StageBars:
 @click.pass_obj
 def train_command(services: Services, questions_file, corpus, out, max_articles, weeks, seed, no_drafts, cache):
     """Learn the passage ranker, the answer scorer, abstention and multiple choice from a question set."""
+    require_training_packages()
     questions, errors = read_questions(questions_file)
     for error in errors:
         click.echo(f"{questions_file}: {error} (skipped)", err=True)
@@ -71,6 +73,17 @@ def train_command(services: Services, questions_file, corpus, out, max_articles,
     trained.models.save(out)
     (out / "report.json").write_text(json.dumps(trained.report, ensure_ascii=False, indent=1) + "\n")
     click.echo(summary(trained.report, out, time.perf_counter() - started))
+
+
+TRAINING_PACKAGES = {"sklearn": "scikit-learn"}  # import name: distribution, the `train` extra of pyproject.toml
+
+
+def require_training_packages(find=importlib.util.find_spec) -> None:
+    """Say which packages `newsqa train` needs and how to install them, before any work is done."""
+    missing = [package for module, package in TRAINING_PACKAGES.items() if find(module) is None]
+    if missing:
+        raise click.ClickException(f"newsqa train needs {', '.join(missing)}, which answering does not: "
+                                   f"pip install 'newsqa[train]' (from the project: pip install -e '.[train]')")
 
 
 def summary(report: dict, out: Path, seconds: float) -> str:
