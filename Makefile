@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml | $(BIN)/python llama
 	@echo "==> torch 2.13.0, CPU build (a plain 'torch' would pull several GB of CUDA)"
 	$(BIN)/pip install --progress-bar on torch==2.13.0
 	@echo "==> newsqa and its dependencies"
-	$(BIN)/pip install --progress-bar on -e '.[test]'
+	$(BIN)/pip install --progress-bar on -e '.[test,train]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
