@@ -38,16 +38,12 @@ class MiniLMEmbeddings(Embeddings):
 
     @cached_property
     def model(self):
-        # Offline by construction: the model is on disk, and a hub lookup would only hang without network.
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        # Offline by construction, through this call's own arguments (the process environment is not ours to
+        # change): a directory on disk, and no hub lookup, which would only hang without network.
         try:
             from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as transformers_logging
 
-            transformers_logging.disable_progress_bar()
-
-            return SentenceTransformer(str(self.model_dir), device="cpu")
+            return SentenceTransformer(str(self.model_dir), device="cpu", local_files_only=True)
         except Exception as exc:
             raise ModelError(f"could not load the embedder from {self.model_dir}: {exc}") from exc
 

@@ -55,6 +55,21 @@ def test_embedder_puts_a_paraphrase_nearer_than_another_story(embedder):
     assert cosine(storm, again) > cosine(storm, zoo) + 0.1
 
 
+def test_the_packaged_embedder_loads_offline_without_touching_the_environment(monkeypatch):
+    """Offline comes from the loading call itself: no HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE set for the whole
+    process, and with the hub's address pointing nowhere the packaged model still loads."""
+    import os
+
+    from ingest.embed import MiniLMEmbeddings
+
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # a hub lookup would fail here
+    vector = MiniLMEmbeddings().embed_query(STORM)
+    assert len(vector) == 384
+    assert "HF_HUB_OFFLINE" not in os.environ and "TRANSFORMERS_OFFLINE" not in os.environ
+
+
 def test_embedder_counts_word_pieces_per_text(embedder):
     counts = embedder.count_tokens([STORM, "", ZOO])
     assert [type(c) for c in counts] == [int, int, int]
