@@ -60,7 +60,7 @@ def test_every_sentence_lands_in_some_chunk_in_order():
 def test_a_sentence_longer_than_a_chunk_is_cut_into_word_windows():
     text = " ".join(f"w{i}" for i in range(100)) + "."
     chunks = Chunker(count_words, max_tokens=30, overlap=5).chunk(article(text, title=""))
-    assert all(count_words([c.embed_text])[0] <= 30 for c in chunks)
+    assert len(chunks) >= 4 and all(count_words([c.embed_text])[0] <= 30 for c in chunks)
     assert " ".join(c.text for c in chunks).split() == text.split()
 
 
@@ -70,7 +70,7 @@ def test_one_enormous_word_is_cut_too():
     word = "".join(hashlib.sha256(str(i).encode()).hexdigest() for i in range(80))  # 5,120 characters
     count_chars = lambda texts: [len(t) // 10 + 1 for t in texts]  # noqa: E731
     chunks = Chunker(count_chars, max_tokens=40, overlap=5).chunk(article(word, title=""))
-    assert all(n <= 40 for n in count_chars([c.embed_text for c in chunks]))
+    assert len(chunks) >= 13 and all(n <= 40 for n in count_chars([c.embed_text for c in chunks]))
     assert "".join(c.text.replace(" ", "") for c in chunks) == word
 
 
@@ -78,7 +78,7 @@ def test_title_and_date_head_the_embedded_text_and_shrink_the_budget():
     chunker = Chunker(count_words, max_tokens=40, overlap=8)
     chunks = chunker.chunk(article(numbered_sentences(12), published="2026-04-01"))
     assert chunks[0].embed_text.startswith("Headline here (2026-04-01)\n")
-    assert all(count_words([c.embed_text])[0] <= 40 for c in chunks)
+    assert len(chunks) > 1 and all(count_words([c.embed_text])[0] <= 40 for c in chunks)
 
 
 def test_paragraph_breaks_survive_inside_a_chunk():
@@ -91,7 +91,7 @@ def test_ids_derive_from_article_id_and_content():
     text = numbered_sentences(12)
     first = chunker.chunk(article(text))
     assert [c.id for c in first] == [c.id for c in chunker.chunk(article(text))]
-    assert all(c.id.startswith("art-1:") and c.article_id == "art-1" for c in first)
+    assert len(first) > 1 and all(c.id.startswith("art-1:") and c.article_id == "art-1" for c in first)
     edited = chunker.chunk(article(text.replace("Sentence 11", "Sentence eleven")))
     assert first[0].id == edited[0].id
     assert first[-1].id != edited[-1].id

@@ -125,7 +125,7 @@ def test_chunks_outside_the_registry_are_never_returned(ingestor, store, embeddi
 
 def test_the_store_never_embeds_by_itself(store):
     """Chroma's default embedding function would download a model; the collections have none."""
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match="You must provide an embedding function"):
         store.chunks.add(ids=["x"], documents=["text without a vector"])
     assert store.chunks.count() == 0
 

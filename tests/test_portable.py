@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from newsqa import ModelError
 from newsqa.app import Services
 from newsqa.probe import NativeCrash, Prober
 from rag import native
@@ -93,7 +94,7 @@ def test_a_named_variant_is_used(settings):
 
 
 def test_an_unknown_variant_is_a_clear_error(settings):
-    with pytest.raises(Exception, match="not one of this build's CPU variants: icelake"):
+    with pytest.raises(ModelError, match="not one of this build's CPU variants: icelake"):
         Prober().run(settings.with_(llama_cpu="pentium"), "llm")
 
 
@@ -148,7 +149,7 @@ def test_a_passing_probe_is_remembered_per_setting(settings):
 
 def test_a_failing_child_is_a_model_error_not_a_crash(settings):
     prober = Prober(lambda s, c: [sys.executable, "-c", "import sys; sys.exit('error: the model file is damaged')"])
-    with pytest.raises(Exception, match="failed to load: error: the model file is damaged") as caught:
+    with pytest.raises(ModelError, match="failed to load: error: the model file is damaged") as caught:
         prober.run(settings, "embedder")
     assert not isinstance(caught.value, NativeCrash)
 

@@ -11,14 +11,20 @@ import time
 import pytest
 
 from ingest import ArticleStore, Chunker
+from ingest.lexical import LexicalIndex
 from ingest.lock import StoreLock
 from ingest.maintenance import audit
 from ingest.loaders import iter_articles
 
-from .conftest import ROOT, FakeEmbeddings
+from rag import QA, Retriever
+
+from .conftest import ROOT, FakeEmbeddings, fake_llm
 
 pytestmark = pytest.mark.robust
 KILLS = 20
+# Place names as news writes them (a word, not "Town7": a name with digits is no name to the question's key terms)
+TOWNS = [head + tail for head in ("Ash", "Bram", "Cal", "Dun", "Elm", "Fern", "Glen", "Hart", "Ivy", "Kirk")
+         for tail in ("ford", "wick", "mouth", "stead")]
 
 
 def corpus(path, n=40, sentences=12, edition=0):
@@ -26,10 +32,11 @@ def corpus(path, n=40, sentences=12, edition=0):
     rng = random.Random(7 + edition)
     with open(path, "w", encoding="utf-8") as file:
         for i in range(n):
-            body = " ".join(f"Officials in Town{i} counted {rng.randint(10, 999)} visitors on day {d}."
+            town = TOWNS[i % len(TOWNS)]
+            body = " ".join(f"Officials in {town} counted {rng.randint(10, 999)} visitors on day {d}."
                             for d in range(sentences))
-            record = {"id": f"a{i:03}", "title": f"Visitors in Town{i} (edition {edition})", "published": "2026-04-01",
-                      "url": f"https://news.example/{i}", "text": f"The festival in Town{i} drew {1000 + i} people. {body}"}
+            record = {"id": f"a{i:03}", "title": f"Visitors in {town} (edition {edition})", "published": "2026-04-01",
+                      "url": f"https://news.example/{i}", "text": f"The festival in {town} drew {1000 + i} people. {body}"}
             file.write(json.dumps(record) + "\n")
     return path
 
@@ -88,13 +95,18 @@ def test_killed_ingests_leave_exactly_the_corpus_after_a_rerun(tmp_path):
     stored = store.get("a007")  # the final edition, and the story is known to have changed since first seen
     texts = store.chunk_texts(stored.chunk_ids).values()
     assert stored.updated and stored.title.endswith(f"(edition {KILLS + 1})") and "drew 1007 people" in " ".join(texts)
-    # The recovered store answers questions. Which passage wins is the learned ranker's call, and over the fake
-    # embedder's noise that is not what this test is about: only that asking works and cites a stored passage.
-    ask = fake_newsqa(home, "ask", "--json", "How many people did the festival in Town7 draw?")
-    out, err = ask.communicate(timeout=120)
-    assert ask.returncode == 0, err
-    data = json.loads(out)
-    assert all(store.get(c["article_id"]) for c in data["citations"])
+    # The recovered store answers from the final edition, cited: its vectors and BM25 find the passage, and the
+    # answer is checked against it. Retrieval here is plain fusion (BM25 + vectors), the step before the learned
+    # ranker: over the fake embedder's cosines, far below real ones, that ranker (fitted on real news) puts this
+    # passage, first on every other count, under others, which says nothing about the store.
+    question = f"How many people did the festival in {TOWNS[7]} draw?"
+    retriever = Retriever(store, FakeEmbeddings(), lexical=LexicalIndex())
+    assert retriever.retrieve(question)[0].chunk_id in stored.chunk_ids
+    answer = QA(retriever, fake_llm(" unknown")).ask(question)
+    assert answer.text == "1007" and not answer.abstained
+    [cited, *_] = answer.citations
+    assert cited.article_id == "a007" and cited.chunk_id in stored.chunk_ids
+    assert cited.title == f"Visitors in {TOWNS[7]} (edition {KILLS + 1})" and "drew 1007 people" in cited.quote
 
 
 def test_a_second_writer_is_told_who_holds_the_store(tmp_path):
@@ -180,5 +192,9 @@ def test_an_article_of_one_enormous_line_with_zero_width_characters(make_service
     assert max(services.embeddings.count_tokens(chunks)) <= budget
     assert audit(services.store).consistent
     assert any("3,400" in c for c in chunks)
-    answer = services.qa.ask("How many visitors did the lantern festival draw?")  # a clean answer, no crash
-    assert answer.abstained or answer.citations
+    # Plain fusion ranks here, as in the killed-ingest test: over fake cosines and 59 passages of one article in the
+    # pool (far outside what it was fitted on), the learned ranker puts filler passages first.
+    retriever = Retriever(services.store, services.embeddings, lexical=LexicalIndex())
+    answer = QA(retriever, services.llm).ask("How many visitors did the lantern festival draw?")
+    assert answer.text == "3,400" and not answer.abstained
+    assert answer.citations[0].article_id == "huge-line" and "3,400" in answer.citations[0].quote
