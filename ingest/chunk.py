@@ -4,6 +4,7 @@ import hashlib
 import re
 from collections.abc import Callable, Sequence
 
+from .news import NEWS_RULES, news_text
 from .types import Article, Chunk
 
 __all__ = ["Chunker", "TokenCounter", "split_sentences", "pack_sentences"]
@@ -81,14 +82,16 @@ class Chunker:
 
     @property
     def signature(self) -> str:
-        """What decides the chunks besides the article; part of every article's stored version."""
-        return f"chunk-v1/{self.max_tokens}/{self.overlap}/{self.title_tokens}"
+        """What decides the chunks besides the article; part of every article's stored version (v2: the story's
+        own text, without datelines, bylines, credits, promotions and subheadings, by the rules of `NEWS_RULES`)."""
+        return f"chunk-v2/{NEWS_RULES}/{self.max_tokens}/{self.overlap}/{self.title_tokens}"
 
     def chunk(self, article: Article) -> list[Chunk]:
-        """The article's chunks, in order, with ids derived from the article id and content."""
+        """The chunks of the article's story text (`news_text`), in order, with ids derived from the article id and
+        content."""
         header = self._header(article)
         budget = self.max_tokens - (self.count_tokens([header])[0] if header else 0)
-        units, paragraphs, counts = self._units(article.text, budget)
+        units, paragraphs, counts = self._units(news_text(article.text, article.authors), budget)
         chunks, seen = [], set()
         for group in pack_sentences(units, counts, budget, self.overlap):
             text = _join(units, paragraphs, group)

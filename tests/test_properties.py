@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from ingest import Article, Chunker, Skipped
 from ingest.clean import clean_text, html_to_parts
 from ingest.loaders import SUPPORTED_SUFFIXES, iter_articles
+from ingest.news import news_text
 from newsqa import QuestionError
 from rag import check_question
 from rag.answers import CANDIDATE_FEATURES, candidate_pool, candidate_rows
@@ -45,7 +46,7 @@ def test_html_and_cleaning_never_crash(text):
 
 @settings(max_examples=150, deadline=None)
 @given(text=st.one_of(texts, wordy), max_tokens=st.integers(20, 254), title=st.text(max_size=300))
-def test_chunks_fit_the_window_and_keep_every_word(text, max_tokens, title):
+def test_chunks_fit_the_window_and_keep_every_word_of_the_story(text, max_tokens, title):
     if not text.strip():
         return
     article = Article(id="x", title=title, text=clean_text(text) or "x")
@@ -54,8 +55,20 @@ def test_chunks_fit_the_window_and_keep_every_word(text, max_tokens, title):
     assert chunks
     assert all(count([c.embed_text])[0] <= max_tokens for c in chunks)
     kept = {w for c in chunks for w in c.text.split()}
-    for word in article.text.split():
+    for word in news_text(article.text).split():
         assert word in kept or any(piece in kept for piece in [word[i:i + 100] for i in range(0, len(word), 100)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(texts, wordy), min_size=1, max_size=8))
+def test_news_cleaning_only_drops_words_and_never_everything(paragraphs):
+    text = "\n".join(clean_text(p) for p in paragraphs)
+    if not text.strip():
+        return
+    story = news_text(text)
+    assert story.strip()
+    left = iter(text.split())
+    assert all(word in left for word in story.split())  # the story's words, in their order, and nothing new
 
 
 @settings(max_examples=300, deadline=None)
