@@ -5,7 +5,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsqa.errors import StoreError
+from newsqa.errors import LoadError, StoreError
+from newsqa.files import write_atomically
 
 from .pipeline import Ingestor, IngestReport
 from .store import ArticleStore
@@ -67,6 +68,10 @@ def rebuild(ingestor: Ingestor, backup: Path, paths=None, progress=None) -> Inge
     store = ingestor.store
     if paths:
         items = list(iter_articles(paths))
+        if not any(isinstance(item, Article) for item in items):  # nothing to rebuild from: keep what there is
+            reasons = "; ".join(f"{s.where}: {s.reason}" for s in items[:3]) or "no article files"
+            raise LoadError(f"nothing to rebuild the store from in {', '.join(map(str, paths))} ({reasons}); "
+                            "the store is left as it was")
     else:
         # A backup left by an interrupted rebuild holds what the store held before it was dropped.
         articles = {a.id: a for a in (_read_backup(backup) if backup.exists() else [])}
@@ -81,13 +86,9 @@ def rebuild(ingestor: Ingestor, backup: Path, paths=None, progress=None) -> Inge
 
 def _write_backup(path: Path, articles: list[Article]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    with open(temporary, "w", encoding="utf-8") as file:
-        for a in articles:
-            record = {"id": a.id, "title": a.title, "text": a.text, "url": a.url, "source": a.source,
-                      "published": a.published, "authors": list(a.authors)}
-            file.write(json.dumps(record, ensure_ascii=False) + "\n")
-    temporary.replace(path)
+    records = [{"id": a.id, "title": a.title, "text": a.text, "url": a.url, "source": a.source,
+                "published": a.published, "authors": list(a.authors)} for a in articles]
+    write_atomically(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
 
 
 def _read_backup(path: Path) -> list[Article]:

@@ -1,6 +1,7 @@
 """Files written whole or not at all: a reader (or a process killed mid-write) never sees half of one."""
 
 import os
+import tempfile
 from pathlib import Path
 
 __all__ = ["write_atomically"]
@@ -16,12 +17,11 @@ def write_atomically(path: Path, data: bytes | str) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # unique per writer
+    temporary = Path(name)
     try:
-        if isinstance(data, str):
-            temporary.write_text(data, encoding="utf-8")
-        else:
-            temporary.write_bytes(data)
+        with os.fdopen(handle, "wb") as file:
+            file.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

@@ -126,5 +126,5 @@ class Records:
 
         try:
             return decode(document.get("value"))
-        except (TypeError, KeyError, AttributeError) as exc:  # a field of the wrong shape
-            raise ValueError(f"damaged records: {exc}") from exc
+        except (TypeError, KeyError, AttributeError, RecursionError) as exc:  # a field of the wrong shape, a cycle
+            raise ValueError(f"damaged records: {type(exc).__name__}: {exc}") from exc
