@@ -54,6 +54,15 @@ GATES := --min contains=60 --min abstention_accuracy=87.5 --min citation_precisi
 READER_GATES := --min contains=80 --max false_abstention_rate=10
 UNANSWERABLE_GATES := --min abstention_accuracy=88
 
+# News reader questions over real articles (bench/sets/, written from 45+ rtqa-train stories of periods no training
+# run uses, see bench/readerset.py): explanations (why, what caused, what happened, how, summarize, latest) with key
+# phrases as accepted answers, questions the articles do not answer, and follow-up conversations.
+# Measured 2026-12-06 (Intel Xeon with AMX): contains 54.3 (46 explanatory), abstention 8.0 (25 unanswerable),
+# median answer 57.5 words; follow-ups contains 40 (10). The issue's targets (contains >= 80, abstention >= 90) are
+# missed; each gate keeps one question of slack at what is measured, so a regression fails the build.
+READER_NEWS_GATES := --min contains=52 --min abstention_accuracy=4 --min answer_words_p50=15 --max answer_words_p50=60
+FOLLOW_UP_GATES := --min contains=30
+
 chromium:
 	@command -v chromium >/dev/null || { echo "==> installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
@@ -63,7 +72,10 @@ test: setup chromium
 	home=$$(mktemp -d); \
 	NEWSQA_HOME=$$home $(BIN)/newsqa eval seeds/questions.jsonl --corpus seeds/ $(GATES) && \
 	NEWSQA_HOME=$$home $(BIN)/newsqa eval seeds/reader.jsonl --corpus seeds/ $(READER_GATES) && \
-	NEWSQA_HOME=$$home $(BIN)/newsqa eval seeds/unanswerable.jsonl --corpus seeds/ $(UNANSWERABLE_GATES)
+	NEWSQA_HOME=$$home $(BIN)/newsqa eval seeds/unanswerable.jsonl --corpus seeds/ $(UNANSWERABLE_GATES) && \
+	$(BIN)/python -m bench.readerset $$home/reader-news && \
+	NEWSQA_HOME=$$home $(BIN)/newsqa eval bench/sets/reader-news.jsonl --corpus $$home/reader-news/corpus.jsonl $(READER_NEWS_GATES) && \
+	NEWSQA_HOME=$$home $(BIN)/newsqa eval bench/sets/follow-ups.jsonl --corpus $$home/reader-news/corpus.jsonl $(FOLLOW_UP_GATES)
 
 clean:
 	rm -rf $(VENV) .newsqa .pytest_cache

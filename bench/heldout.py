@@ -10,30 +10,14 @@ seed 1. Deterministic: the same shared/ data gives the same files.
 
 import gzip
 import json
-import random
 import sys
 from pathlib import Path
+
+from rag.train import EXTRA_PERIODS, held_out_periods  # noqa: F401 -- the slice is the library's to define
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN = ROOT.parent / "shared" / "bench" / "rtqa-train"
 OUT = ROOT / "reports" / "rtqa-heldout" / "data"
-BUDGETS = (4000, 8000)  # --max-articles of the README's command, and of the larger run it was compared with
-EXTRA_PERIODS, EXTRA_SEED = 5, 1
-
-
-def held_out_periods(periods, config_for):
-    """The names of H (validation periods of the larger run that no run trains on) and B (EXTRA_PERIODS more
-    periods that no run uses, shuffled with EXTRA_SEED), given the periods and a TrainConfig maker."""
-    from rag.train import choose_periods
-
-    sizes = {p.name: len(p.article_ids) for p in periods}
-    runs = {budget: choose_periods(periods, sizes, config_for(budget)) for budget in BUDGETS}
-    trained = {p.name for training, _ in runs.values() for p in training}
-    h = [p.name for p in runs[max(BUDGETS)][1] if p.name not in trained]
-    used = trained | {p.name for _, validation in runs.values() for p in validation}
-    free = sorted(p.name for p in periods if p.name not in used)
-    random.Random(EXTRA_SEED).shuffle(free)
-    return h, free[:EXTRA_PERIODS]
 
 
 def build(out: Path = OUT, train: Path = TRAIN) -> tuple[int, int]:

@@ -128,6 +128,17 @@ class LexicalIndex:
             batch = []
         return complete
 
+    def add(self, chunk_id: str, text: str, title: str = "") -> None:
+        """Index one passage by hand (an index kept in step with a store is filled by `sync` instead).
+
+        >>> index = LexicalIndex()
+        >>> index.add("a:0", "The storm hit Riverton.", "Storm"); index.add("b:0", "Prices rose in May.")
+        >>> index.search("Riverton storm", 1)[0][0]
+        'a:0'
+        """
+        with self._lock:
+            self._add(chunk_id, text, title)
+
     def _add(self, chunk_id: str, text: str, title: str) -> int:
         counts = Counter(lexical_terms(f"{title}\n{text}"))
         slot = self.free.pop() if self.free else len(self.ids)

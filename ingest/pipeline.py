@@ -15,8 +15,11 @@ from .types import Article, Chunk, Skipped
 
 __all__ = ["IngestReport", "Ingestor", "article_version"]
 
-# Embedding is the slow step and likes full batches, so the chunks of several articles are embedded together.
+# Embedding is the slow step and likes full batches, so the chunks of several articles are embedded together,
+# EMBED_CHUNKS at a time: each article counts as done when its chunks are embedded, so progress (and its ETA)
+# moves steadily rather than in jumps of a whole batch.
 BATCH_ARTICLES = 16
+EMBED_CHUNKS = 32
 
 
 @dataclass
@@ -113,14 +116,20 @@ class Ingestor:
         # Vectors are reused only from the same embedder: switching embedders re-embeds everything.
         have = self.store.existing_chunk_ids([c.id for c in all_chunks], self.embedder)
         missing = [c for c in all_chunks if c.id not in have]
-        vectors = dict(zip((c.id for c in missing), self.embeddings.embed_documents([c.embed_text for c in missing])))
+        vectors: dict[str, list[float]] = {}
+        waiting = list(todo)
+        for start in range(0, len(missing) or 1, EMBED_CHUNKS):
+            part = missing[start:start + EMBED_CHUNKS]
+            vectors.update(zip((c.id for c in part), self.embeddings.embed_documents([c.embed_text for c in part])))
+            while waiting and all(c.id in have or c.id in vectors for c in waiting[0][2]):
+                _tick(progress, "chunks", len(waiting[0][2]))
+                _tick(progress, "article", 1)
+                waiting.pop(0)
         self.store.put_many([(article, version, chunks, {c.id: vectors[c.id] for c in chunks if c.id in vectors})
                              for article, version, chunks in todo], self.embedder)
         for article, _, chunks in todo:
             (report.replaced if article.id in stored else report.added).append(article.id)
             report.chunks_written += sum(1 for c in chunks if c.id in vectors)
-            _tick(progress, "chunks", len(chunks))
-            _tick(progress, "article", 1)
 
     def delete(self, article_id: str) -> bool:
         """Remove one article; False if it was not there."""

@@ -125,10 +125,15 @@ class ArticleStore:
         ids = list(dict.fromkeys(article_ids))
         return {i: _stored(i, m) for i, _, m in self.registry.get_many(ids)} if ids else {}
 
-    def articles(self, limit: int | None = None, offset: int = 0) -> list[StoredArticle]:
-        """Registry records, newest ingest first."""
+    def articles(self, limit: int | None = None, offset: int = 0, by: str = "ingested") -> list[StoredArticle]:
+        """Registry records, newest first: by ingest time, or `by="published"` (the story's date; undated last)."""
+        if by not in ("ingested", "published"):
+            raise ValueError(f"articles are ordered by 'ingested' or 'published', not {by!r}")
         stored = [_stored(i, m) for i, _, m in self.registry.all()]
-        stored.sort(key=lambda a: (a.ingested_at, a.id), reverse=True)
+        if by == "published":
+            stored.sort(key=lambda a: (bool(a.published), a.published or "", a.ingested_at, a.id), reverse=True)
+        else:
+            stored.sort(key=lambda a: (a.ingested_at, a.id), reverse=True)
         return stored[offset:offset + limit if limit is not None else None]
 
     def versions(self) -> dict[str, tuple[str, tuple[str, ...]]]:

@@ -16,7 +16,8 @@ from ingest.registry import Table
 from ingest.store import open_client
 from rag import QA, GenerationLLM, Retriever
 from rag.llm import embedded_llm, openai_chat
-from rag.models import Models
+from rag.models import Models, Reader
+from rag.reader import reader_prompt
 
 from .probe import Prober
 from .settings import Settings
@@ -40,13 +41,18 @@ def build_embeddings(settings: Settings) -> Embeddings:
     return OpenVINOEmbeddings(settings.models_dir, precision=precision)
 
 
-def build_llm(settings: Settings) -> GenerationLLM:
-    """The LLM the settings ask for: the embedded GGUF, or an OpenAI-compatible server (which writes answers)."""
+def build_llm(settings: Settings, reader: Reader | None = None) -> GenerationLLM:
+    """The LLM the settings ask for: the embedded GGUF (with the fine-tuned `reader`'s adapter and prompt, when the
+    learned models have one and NEWSQA_READER is not 0), or an OpenAI-compatible server (which writes answers)."""
     if settings.llm == "openai":
         chat = openai_chat(settings.openai_model, settings.openai_base_url, settings.openai_api_key)
         return GenerationLLM(chat, name=f"OpenAI-compatible ({settings.openai_model})", writes=True, parallel=True)
-    llm = embedded_llm(settings.models_dir, cpu=settings.llama_cpu, n_ctx=settings.llm_ctx, n_threads=settings.threads)
-    return GenerationLLM(llm, name="embedded")
+    reader = reader if settings.reader else None
+    llm = embedded_llm(settings.models_dir, cpu=settings.llama_cpu, n_ctx=settings.llm_ctx, n_threads=settings.threads,
+                       lora=reader.adapter if reader else None)
+    if reader is None:
+        return GenerationLLM(llm, name="embedded")
+    return GenerationLLM(llm, name=f"embedded reader {reader.digest}", prompt=reader_prompt)
 
 
 class Services:
@@ -131,7 +137,7 @@ class Services:
     def llm(self):
         if self.settings.llm == "embedded":
             self.prober.ensure(self.settings, "llm")
-        return build_llm(self.settings)
+        return build_llm(self.settings, self.models.reader)
 
     @cached_property
     def models(self) -> Models:

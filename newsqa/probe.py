@@ -21,14 +21,14 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-from .errors import ModelError
+from .errors import ConfigError, ModelError
 from .settings import Settings
 
 __all__ = ["COMPONENTS", "NativeCrash", "Prober", "crash_message"]
 
 COMPONENTS = ("llm", "embedder")
 # What the child gets of the settings: what decides which native code runs (no secrets).
-_PASSED = ("home", "embedder", "llama_cpu", "llm_threads", "llm_ctx")
+_PASSED = ("home", "embedder", "llama_cpu", "llm_threads", "llm_ctx", "learned_models", "reader")
 _PROMPT = ("Question: In which city did the annual spring festival open on Saturday, and how many visitors "
            "did the organisers expect over the three days of music, food and fireworks?\nAnswer:")
 
@@ -44,6 +44,7 @@ def child_command(settings: Settings, component: str) -> list[str]:
     """The command that loads and runs one component in a fresh Python."""
     passed = {name: getattr(settings, name) for name in _PASSED}
     passed["home"] = str(settings.home)
+    passed["learned_models"] = str(settings.learned_models) if settings.learned_models else None
     return [sys.executable, "-m", "newsqa.probe", component, json.dumps(passed)]
 
 
@@ -139,9 +140,23 @@ def fingerprint(settings: Settings, component: str) -> str:
              "settings": {name: str(getattr(settings, name)) for name in _PASSED if name != "home"}}
     if component == "llm":
         parts["libraries"] = _llama_libraries()
+        parts["reader"] = _reader_digest(settings)
     else:
         parts["libraries"] = {name: _version(name) for name in ("openvino", "torch", "nncf")}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def _reader_digest(settings: Settings) -> str | None:
+    """The adapter the embedded LLM would load (a new one is probed again), None without one."""
+    if not settings.reader:
+        return None
+    from rag.models import Models
+
+    try:
+        reader = Models.load(settings.learned_models).reader
+    except (ConfigError, OSError, ValueError):  # unusable models: loading them says so, not the probe
+        return None
+    return reader.digest if reader else None
 
 
 def _cpu_identity() -> dict:
@@ -181,7 +196,7 @@ def _read_json(path: Path) -> dict:
 
 def _child(component: str, passed: dict) -> dict:
     """Load and run one component the way newsqa does; what it ran on."""
-    settings = Settings(**passed)
+    settings = Settings(**{k: v for k, v in passed.items() if v is not None})
     if component == "llm":
         # llama.cpp directly, not through LangChain: the same native code, a second less to start.
         import llama_cpp
@@ -189,12 +204,16 @@ def _child(component: str, passed: dict) -> dict:
         from rag.llm import embedded_model_path, silence_llama_cpp
         from rag.native import load_cpu_backend
 
+        from rag.models import Models
+
         silence_llama_cpp()
         variant = load_cpu_backend(settings.llama_cpu)
+        reader = Models.load(settings.learned_models).reader if settings.reader else None  # its adapter loads too
         model = llama_cpp.Llama(model_path=str(embedded_model_path(settings.models_dir)), n_ctx=512,
-                                n_threads=settings.threads, n_batch=512, verbose=False)
+                                n_threads=settings.threads, n_batch=512, verbose=False,
+                                lora_path=str(reader.adapter) if reader else None)
         text = model.create_completion(_PROMPT, max_tokens=8, temperature=0.0)["choices"][0]["text"]
-        return {"llama_cpu": variant, "generated": len(text)}
+        return {"llama_cpu": variant, "generated": len(text), **({"reader": reader.digest} if reader else {})}
     from .app import build_embeddings
 
     embedder = build_embeddings(settings)

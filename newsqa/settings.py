@@ -41,6 +41,7 @@ class Settings:
     ui_auth: str = "writes"  # what the chat's login guards beyond loopback: "writes" (panels that add) or "all"
     max_pending: int = 8
     learned_models: Path | None = None  # a `newsqa train` output directory; None: the shipped models
+    reader: bool = True  # the embedded LLM reads with the fine-tuned adapter of the learned models, when they have one
     models_cache: Path | None = None  # the GGUF and the OpenVINO exports; None: ~/.cache/newsqa/models
     allow_private_urls: bool = False
     fetch_interval: float = 1.0

@@ -15,26 +15,44 @@ from .metrics import contains
 from .retrieve import Retriever
 from .text import content_words
 
-__all__ = ["CHOICE_FEATURES", "choice_rows", "holding_sentence"]
+__all__ = ["CHOICE_FEATURES", "READER_FEATURES", "choice_rows", "holding_sentence", "reader_scores"]
 
 _OWN = ("top_relevance", "first_rank", "passages", "articles", "search_cosine", "question_cosine", "search_bm25",
         "answer_probability", "sentence_overlap")
 CHOICE_FEATURES = (*_OWN, *(f"{name}_vs_best" for name in _OWN), "words", "is_number")
+# With the fine-tuned reader, how likely it finds each option (mean log-probability of its tokens after the passage
+# and the question): features of models trained with it only.
+READER_FEATURES = ("reader_logprob", "reader_logprob_vs_best")
 TOP = 10
 
 
 def choice_rows(question: str, choices: Sequence[str], ranked: Sequence[Hit], scored: Sequence[Scored],
-                retriever: Retriever, vector: Sequence[float]) -> list[list[float]]:
-    """One row of CHOICE_FEATURES per choice. `ranked`: the question's pool, best first; `scored`:
-    the answer scorer's candidates from its top passages; `vector`: the question's embedding."""
+                retriever: Retriever, vector: Sequence[float], read: Sequence[float] | None = None) -> list[list[float]]:
+    """One row of CHOICE_FEATURES per choice (and of READER_FEATURES with `read`, each option's reader score).
+    `ranked`: the question's pool, best first; `scored`: the answer scorer's candidates from its top passages;
+    `vector`: the question's embedding."""
     asked = content_words(question)
     own = [_own(question, choice, ranked, scored, retriever, asked, vector) for choice in choices]
     best = [max(column) for column in zip(*own)]
     rows = []
-    for choice, values in zip(choices, own):
+    for index, (choice, values) in enumerate(zip(choices, own)):
         relative = [v - b for v, b in zip(values, best)]
         rows.append([*values, *relative, float(len(choice.split())), float(any(ch.isdigit() for ch in choice))])
+        if read is not None:
+            rows[-1] += [read[index], read[index] - max(read)]
     return rows
+
+
+def reader_scores(logprobs: Sequence[Sequence[float] | None]) -> list[float]:
+    """Each option's mean token log-probability under the reader (an option that did not fit: very unlikely).
+
+    >>> reader_scores([[-0.5, -1.5], None, [-3.0]])
+    [-1.0, -20.0, -3.0]
+    """
+    return [sum(lp) / len(lp) if lp else UNLIKELY for lp in logprobs]
+
+
+UNLIKELY = -20.0
 
 
 def _own(question: str, choice: str, ranked: Sequence[Hit], scored: Sequence[Scored], retriever: Retriever,

@@ -7,6 +7,7 @@ import httpx
 
 from newsqa.errors import NewsQAError, QuestionError, StoreError
 
+from .followup import as_turns
 from .types import Answer, Citation, Progress
 
 __all__ = ["NewsQAClient", "ServerError"]
@@ -36,12 +37,12 @@ class NewsQAClient:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def ask(self, question: str, *, choices: Sequence[str] | None = None, history: Sequence[str] = (),
+    def ask(self, question: str, *, choices: Sequence[str] | None = None, history: Sequence = (),
             k: int | None = None) -> Answer:
-        """The cited answer to a question."""
+        """The cited answer to a question (`history`: earlier questions, or (question, answer) pairs)."""
         return answer_from_json(self._request("POST", "/v1/ask", json=_ask_body(question, choices, history, k)))
 
-    def stream(self, question: str, *, history: Sequence[str] = (), k: int | None = None) -> Iterator[Progress | Answer]:
+    def stream(self, question: str, *, history: Sequence = (), k: int | None = None) -> Iterator[Progress | Answer]:
         """What the server is doing (`Progress`), then the checked `Answer`."""
         body = {**_ask_body(question, None, history, k), "stream": True}
         with self._send(lambda: self._http.stream("POST", "/v1/ask", json=body)) as response:
@@ -92,7 +93,7 @@ class NewsQAClient:
 
 
 def _ask_body(question, choices, history, k) -> dict:
-    body = {"question": question, "history": list(history)}
+    body = {"question": question, "history": [{"question": t.question, "answer": t.answer} for t in as_turns(history)]}
     if choices is not None:
         body["choices"] = list(choices)
     if k is not None:

@@ -1,6 +1,7 @@
 """Run a question set through the QA and score it: per-question values and aggregate metrics."""
 
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -10,6 +11,7 @@ from pathlib import Path
 from newsqa.errors import LoadError
 
 from .metrics import contains, exact_match, f1, first_rank, numeric_match, percentile
+from .followup import Turn
 from .qa import QA
 
 __all__ = ["EvalQuestion", "EvalRun", "METRICS", "QuestionResult", "aggregate", "evaluate", "read_questions",
@@ -17,7 +19,7 @@ __all__ = ["EvalQuestion", "EvalRun", "METRICS", "QuestionResult", "aggregate", 
 
 METRICS = (
     "em", "f1", "contains", "numeric_match", "abstention_accuracy", "false_abstention_rate",
-    "citation_precision", "recall_at_k", "mrr", "mc_accuracy", "latency_p50_s", "latency_p95_s",
+    "citation_precision", "recall_at_k", "mrr", "mc_accuracy", "answer_words_p50", "latency_p50_s", "latency_p95_s",
 )
 LOWER_IS_BETTER = {"false_abstention_rate", "latency_p50_s", "latency_p95_s"}
 
@@ -135,6 +137,8 @@ class QuestionResult:
     mc_choice: int | None = None
     mc_correct: float | None = None
     fields: dict = field(default_factory=dict)  # the question's other fields, for `--by`
+    query: str | None = None  # the standalone question a follow-up was asked as
+    words: int | None = None  # the answer's length in words (without source markers), answerable questions answered
 
     def as_dict(self) -> dict:
         """The JSON object of one `per_question` entry of `newsqa eval --json`."""
@@ -177,8 +181,9 @@ def evaluate(qa: QA, questions: Sequence[EvalQuestion], chunk_texts: ChunkTexts,
 
 def score_question(qa: QA, q: EvalQuestion, chunk_texts: ChunkTexts, *, k: int | None = None) -> QuestionResult:
     """One question's answer and the per-question value of every metric (None where it does not apply)."""
+    history = conversation(qa, q, k)
     began = time.perf_counter()
-    answer = qa.ask(q.question, history=q.history, k=k, as_of=q.asked_on)
+    answer = qa.ask(q.question, history=history, k=k, as_of=q.asked_on)
     latency = time.perf_counter() - began
     texts = chunk_texts(list(answer.retrieved) + [c.chunk_id for c in answer.citations[:1]])
     retrieved = [texts.get(i, "") for i in answer.retrieved]
@@ -186,7 +191,8 @@ def score_question(qa: QA, q: EvalQuestion, chunk_texts: ChunkTexts, *, k: int |
     row = QuestionResult(
         id=q.id, question=q.question, answerable=q.answerable, answers=golds, answer=answer.text,
         abstained=answer.abstained, draft=answer.draft, citations=[asdict(c) for c in answer.citations],
-        latency_s=round(latency, 3), fields=q.fields,
+        latency_s=round(latency, 3), fields=q.fields, query=answer.query,
+        words=len(_WORD.findall(_WITHOUT_MARKERS.sub("", answer.text))) if q.answerable and not answer.abstained else None,
     )
     if q.answerable:
         said = "" if answer.abstained else answer.text
@@ -203,8 +209,21 @@ def score_question(qa: QA, q: EvalQuestion, chunk_texts: ChunkTexts, *, k: int |
     return row
 
 
+def conversation(qa: QA, q: EvalQuestion, k: int | None = None) -> list:
+    """The turns before a question, as a reader would have had them: each earlier question of its `history` asked
+    in turn, with newsqa's answer, so a follow-up leans on the answer it would really have seen."""
+    turns: list = []
+    for earlier in q.history:
+        turns.append(Turn.of(qa.ask(earlier, history=turns, k=k, as_of=q.asked_on)))
+    return turns
+
+
+_WORD = re.compile(r"[\w'’.,$%-]*\w")
+_WITHOUT_MARKERS = re.compile(r"\s*\[\d+\]")
+
+
 def _multiple_choice(qa: QA, q: EvalQuestion, k: int | None) -> dict:
-    answer = qa.ask(q.question, history=q.history, choices=q.choices, k=k, as_of=q.asked_on)
+    answer = qa.ask(q.question, history=conversation(qa, q, k), choices=q.choices, k=k, as_of=q.asked_on)
     if answer.choice is None:
         return {"mc_choice": None, "mc_correct": 0.0}
     correct = answer.choice in q.answer_index if q.answer_index else bool(exact_match(q.choices[answer.choice], q.answers))
@@ -228,6 +247,7 @@ def aggregate(rows: Sequence[QuestionResult]) -> dict:
         "recall_at_k": _mean(r.recall for r in answerable),
         "mrr": _mean(r.rr for r in answerable),
         "mc_accuracy": _mean(r.mc_correct for r in rows),
+        "answer_words_p50": percentile([r.words for r in answerable if r.words is not None], 50),
         "latency_p50_s": round(p50, 3) if p50 is not None else None,
         "latency_p95_s": round(p95, 3) if p95 is not None else None,
     }
@@ -242,6 +262,6 @@ def _subsets(rows: Sequence[QuestionResult], name: str) -> dict:
     groups: dict[str, list[QuestionResult]] = {}
     for row in rows:
         value = row.fields.get(name, getattr(row, name, None))
-        if isinstance(value, bool):
-            groups.setdefault(str(value).lower(), []).append(row)
+        if isinstance(value, (bool, str)):  # true/false, or a label such as a question's shape
+            groups.setdefault(str(value).lower() if isinstance(value, bool) else value, []).append(row)
     return {value: {"n": len(group), "metrics": aggregate(group)} for value, group in sorted(groups.items())}

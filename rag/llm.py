@@ -6,7 +6,7 @@ import ctypes
 import functools
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from pydantic import ConfigDict, Field
 from newsqa.errors import ModelError
 
 from .native import load_cpu_backend
+from .prompt import answer_prompt
 
 __all__ = ["GenerationLLM", "LlamaCppLLM", "as_generation_llm", "embedded_llm", "embedded_model_path", "openai_chat",
            "silence_llama_cpp"]
@@ -69,13 +70,14 @@ class LlamaCppLLM(LLM):
     n_ctx: int = 2048
     n_threads: int = 1
     max_tokens: int = MAX_ANSWER_TOKENS
+    lora_path: str | None = None  # a llama.cpp LoRA adapter (GGUF) applied to the model
 
     def model_post_init(self, context: Any) -> None:
         if self.client is None:
             import llama_cpp
 
             self.client = llama_cpp.Llama(model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads,
-                                          n_batch=512, seed=0, verbose=False)
+                                          n_batch=512, seed=0, verbose=False, lora_path=self.lora_path)
             _allow_sequences(self.client, SEQUENCES)
 
     @property
@@ -84,7 +86,7 @@ class LlamaCppLLM(LLM):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"model_path": self.model_path, "n_ctx": self.n_ctx, "max_tokens": self.max_tokens}
+        return {"model_path": self.model_path, "n_ctx": self.n_ctx, "max_tokens": self.max_tokens, "lora_path": self.lora_path}
 
     def _call(self, prompt: str, stop: list[str] | None = None, run_manager: CallbackManagerForLLMRun | None = None,
               **kwargs: Any) -> str:
@@ -166,11 +168,13 @@ class GenerationLLM:
     A local model's generations are serialised by a lock (llama.cpp contexts are not thread-safe).
     """
 
-    def __init__(self, runnable, name: str = "llm", writes: bool = False, parallel: bool = False):
+    def __init__(self, runnable, name: str = "llm", writes: bool = False, parallel: bool = False,
+                 prompt: Callable[[str, Sequence], str] = answer_prompt):
         self.runnable = runnable
         self.name = name
         self.writes = writes  # an instruction-tuned model that writes whole, cited answers (rag/writer.py)
         self.parallel = parallel  # a remote server takes requests in parallel; a model in this process does not
+        self.prompt = prompt  # (question, evidence) -> the prompt its short answer completes: few-shot, or the reader's
         self._lock = threading.Lock()
 
     def generate(self, prompt: str, stop: list[str] | None = None, max_tokens: int | None = None) -> str:
@@ -263,15 +267,17 @@ def _shared(a: Sequence[int], b: Sequence[int]) -> int:
     return count
 
 
-def embedded_llm(models_dir: Path, *, cpu: str | None = None, n_ctx: int = 2048, n_threads: int = 1) -> LlamaCppLLM:
-    """The embedded Gemma 3 270M on llama.cpp's best CPU variant for this machine (or the `cpu` named)."""
+def embedded_llm(models_dir: Path, *, cpu: str | None = None, n_ctx: int = 2048, n_threads: int = 1,
+                 lora: Path | None = None) -> LlamaCppLLM:
+    """The embedded Gemma 3 270M on llama.cpp's best CPU variant for this machine (or the `cpu` named), with a LoRA
+    adapter applied when `lora` names one (the fine-tuned reader)."""
     silence_llama_cpp()
     load_cpu_backend(cpu)
     path = embedded_model_path(models_dir)
     try:
-        return LlamaCppLLM(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads)
+        return LlamaCppLLM(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, lora_path=str(lora) if lora else None)
     except Exception as exc:
-        raise ModelError(f"could not load the embedded LLM from {path}: {exc}") from exc
+        raise ModelError(f"could not load the embedded LLM from {path}{f' with {lora}' if lora else ''}: {exc}") from exc
 
 
 @functools.cache

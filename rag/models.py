@@ -13,12 +13,33 @@ from .gbm import Trees
 from .judge import Judge
 from .linear import Linear
 
-__all__ = ["DEFAULT_DIR", "FORMAT", "Models"]
+__all__ = ["DEFAULT_DIR", "FORMAT", "Models", "Reader"]
 
 DEFAULT_DIR = Path(__file__).parent / "learned"
 FORMAT = 1
 _FILES = {"ranker": "ranker.json", "answers": "answers.json", "choices": "choices.json"}
 _JUDGE = "judge.json"  # how the LLM judges the scorer's best spans (rag/judge.py); a file of its own, new in format 1
+_SENTENCES = "sentences.json"  # which sentences answer (rag/sentences.py), optional: new in format 1 too
+_READER = "reader.json"  # the fine-tuned reader (a LoRA adapter for the embedded LLM), optional
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The embedded LLM's fine-tuned reader: a llama.cpp LoRA adapter and the prompt it was trained on."""
+
+    adapter: Path
+    prompt: str  # "reader-v1": rag.reader.reader_prompt
+    digest: str  # of the adapter file: drafts cached by `newsqa train` are the drafts of this adapter
+
+    @classmethod
+    def load(cls, info_path: Path) -> "Reader":
+        import hashlib
+
+        info = json.loads(info_path.read_text())
+        if info.get("prompt") != "reader-v1":
+            raise ValueError(f"a reader with prompt {info.get('prompt')!r}; this newsqa knows reader-v1")
+        adapter = info_path.parent / info["adapter"]
+        return cls(adapter, info["prompt"], hashlib.sha256(adapter.read_bytes()).hexdigest()[:12])
 
 
 @dataclass(frozen=True)
@@ -32,6 +53,9 @@ class Models:
     kinds: dict[str, list[str]] | None = None  # the kinds of span that answer each question type (None: any)
     info: dict = field(default_factory=dict)
     judge: Judge | None = None  # None: the scorer's best span answers (models trained without the LLM, or before judging)
+    sentences: Trees | Linear | None = None  # which sentences explain best; None: none learned did better than the
+    # evidence order (or models made before it)
+    reader: Reader | None = None  # the fine-tuned reader; None: the base model answers from a few-shot prompt
 
     @classmethod
     def load(cls, directory: Path | None = None) -> "Models":
@@ -45,7 +69,10 @@ class Models:
             judged = directory / _JUDGE
             setting = json.loads(judged.read_text()).get("judge") if judged.exists() else None  # none: made before judging
             judge = Judge(int(setting["candidates"]), float(setting["weight"])) if setting else None
-            return cls(threshold=float(info["threshold"]), kinds=info.get("kinds"), info=info, judge=judge, **learned)
+            sentences = _load(directory / _SENTENCES, linear=True) if (directory / _SENTENCES).exists() else None
+            reader = Reader.load(directory / _READER) if (directory / _READER).exists() else None
+            return cls(threshold=float(info["threshold"]), kinds=info.get("kinds"), info=info, judge=judge,
+                       sentences=sentences, reader=reader, **learned)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"no usable newsqa models in {directory} ({exc}); make them with `newsqa train`") from exc
 
@@ -60,6 +87,8 @@ class Models:
         judge = {"judge": self.judge.as_dict() if self.judge else None,
                  "cross_fitted": self.info.get("training", {}).get("judge", {}).get("cross_fitted")}
         (directory / _JUDGE).write_text(json.dumps(judge, ensure_ascii=False, indent=1) + "\n")
+        if self.sentences is not None:
+            self.sentences.save(directory / _SENTENCES)
 
 
 def _load(path: Path, linear: bool) -> Trees | Linear:

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from .evidence import Evidence
 
-__all__ = ["EVIDENCE_SENTENCES", "UNKNOWN", "answer_prompt"]
+__all__ = ["EVIDENCE_SENTENCES", "UNKNOWN", "answer_prompt", "one_line"]
 
 UNKNOWN = "unknown"
 EVIDENCE_SENTENCES = 3
@@ -36,10 +36,10 @@ def answer_prompt(question: str, evidence: Sequence[Evidence]) -> str:
     store the next best can be about another story, and the 270M model copies a name from it.
     """
     shown = [e for i, e in enumerate(evidence) if i == 0 or e.overlap > 0][:EVIDENCE_SENTENCES]
-    passage = " ".join(_one_line(e.text) for e in shown)
-    return f"{PREFIX}Passage: {passage}\nQuestion: {_one_line(question)}\nAnswer:"
+    passage = " ".join(one_line(e.text) for e in shown)
+    return f"{PREFIX}Passage: {passage}\nQuestion: {one_line(question)}\nAnswer:"
 
 
-def _one_line(text: str) -> str:
-    # A newline inside a passage or question would let it forge the next "Question:" line.
-    return " ".join(text.split())
+def one_line(text: str | None) -> str:
+    """Text on one line: a newline inside a passage or question would let it forge the next "Question:" line."""
+    return " ".join((text or "").split())

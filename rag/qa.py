@@ -10,10 +10,11 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 
 from langchain_core.callbacks.manager import dispatch_custom_event
-from langchain_core.messages import BaseMessage, HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from ingest.clean import clean_text
@@ -23,17 +24,19 @@ from newsqa.settings import Settings
 
 from .answers import CANDIDATE_FEATURES, MIN_OVERLAP, SENTENCES, Scored, answerable_by, candidate_pool, candidate_rows
 from .candidates import Candidate, agreement, candidate_key, counts_what_is_asked, display_text
-from .choices import choice_rows, holding_sentence
+from .choices import READER_FEATURES, choice_rows, holding_sentence, reader_scores
 from .evidence import Evidence, select_evidence, supporting
+from .followup import Turn, as_turns, only_pronouns, reply_answer, standalone
 from .judge import continuation
 from .llm import GenerationLLM, as_generation_llm
 from .metrics import contains
 from .models import Models
-from .prompt import answer_prompt
 from .retrieve import Retriever
-from .shapes import explanation, first_sentence, newest, question_kind, topic
-from .terms import KeyTerms, addresses, key_terms, speaks_to
-from .text import STOPWORDS, content_words, normalise_answer, numbers_in, stem, trim_span
+from .reader import choice_prompt, choice_text
+from .sentences import sentence_rows
+from .shapes import explanation, explanation_shape, first_sentence, lead_sentences, newest, question_kind, topic
+from .terms import KeyTerms, addresses, key_terms, speaks_to, tense_fits
+from .text import content_words, normalise_answer, numbers_in, trim_span
 from .types import NOT_FOUND, Answer, Citation, Progress
 from .writer import MAX_WRITTEN_TOKENS, check_reply, quote_for, writer_prompt
 
@@ -104,25 +107,33 @@ class QA(Runnable[QAInput, Answer]):
     def warm_up(self) -> None:
         """Load the models and let the LLM cache the fixed prompt prefix, so the first question is not slow."""
         self.retriever.embeddings.embed_query("warm up")
-        self.llm.generate(answer_prompt("What is this?", []), stop=["\n"])
+        self.llm.generate(self.llm.prompt("What is this?", []), stop=["\n"])
 
-    def ask(self, question: str, *, history: Sequence[str] = (), choices: Sequence[str] | None = None,
+    def ask(self, question: str, *, history: Sequence = (), choices: Sequence[str] | None = None,
             k: int | None = None, as_of: date | None = None) -> Answer:
-        """The verified, cited answer to one question (`as_of`: the day it is asked, default today)."""
+        """The verified, cited answer to one question (`as_of`: the day it is asked, default today; `history`: the
+        conversation's earlier turns, as questions or (question, answer) pairs)."""
         return self.invoke({"question": question, "history": history, "choices": choices, "k": k, "as_of": as_of})
 
-    def steps(self, question: str, *, history: Sequence[str] = (), choices: Sequence[str] | None = None,
+    def steps(self, question: str, *, history: Sequence = (), choices: Sequence[str] | None = None,
               k: int | None = None, as_of: date | None = None) -> Iterator[Progress | Answer]:
         """What it is doing (`Progress`: searching, then checking N passages), then the verified `Answer`.
         The model's draft is never streamed: it is unchecked text, and often wrong. (The Runnable's
-        `stream` yields the `Answer` alone, so that QA composes with whatever follows it in a chain.)"""
+        `stream` yields the `Answer` alone, so that QA composes with whatever follows it in a chain.)
+        A follow-up is answered as the standalone question it means (`Answer.query`)."""
         question = check_question(question, self.max_question_chars)
         if choices is not None and (len(choices) < 2 or not all(isinstance(c, str) and c.strip() for c in choices)):
             raise QuestionError("choices must be at least two non-empty strings")
-        history = [check_question(h, self.max_question_chars) for h in history]
+        turns = self.usable_turns(history)
         as_of = as_of or date.today()
         kind = "factoid" if choices else question_kind(question)
-        query = standalone_query(question, history, kind)
+        if kind != "latest" or only_pronouns(topic(question)):  # "what's new?" is the store's newest, not a follow-up
+            query = standalone(question, turns)
+            if len(query) > self.max_question_chars:  # the earlier turn's words must not make it too long
+                query = question
+            kind = "factoid" if choices else question_kind(query)
+        else:
+            query = question
         search = topic(query) or query if kind != "factoid" else query  # without "summarize", "latest news"
         yield Progress("searching")
         started = time.perf_counter()
@@ -137,18 +148,31 @@ class QA(Runnable[QAInput, Answer]):
         if choices:
             yield self._chosen(query, list(choices), ranked, hits, vector, _timings(started, retrieved_at), context)
         elif kind == "latest":
-            terms = key_terms(question)
+            terms = key_terms(query)
             yield self._newest(newest(self.retriever.top(ranked, 10), terms), _timings(started, retrieved_at),
                                question, query, context["retrieved"])
         elif getattr(self.llm, "writes", False) and (written := self._written(query, hits, started, retrieved_at, context)):
             yield written
         elif kind == "explanatory":
-            chosen = explanation(self.evidence(search, hits, vector), key_terms(question), question)
+            chosen = explanation(self.evidence(search, hits, vector), key_terms(query), query,
+                                 leads=self._leads(search, hits) if explanation_shape(query) in ("happened", "summary") else (),
+                                 likely=self._sentence_model(query))
             yield self._explained(chosen, _timings(started, retrieved_at), context)
         else:
             evidence = self.evidence(query, hits, vector)
-            draft = self.llm.generate(answer_prompt(query, evidence), stop=["\n"]) if evidence else ""
+            draft = self.llm.generate(self.llm.prompt(query, evidence), stop=["\n"]) if evidence else ""
             yield self._answer(query, draft, evidence, _timings(started, retrieved_at), context)
+
+    def usable_turns(self, history: Sequence) -> list[Turn]:
+        """The conversation's earlier turns that count: a question that was refused (empty, too long, not text)
+        never became a turn, so it is left out rather than refusing every later question too."""
+        turns = []
+        for turn in as_turns(history):
+            try:
+                turns.append(Turn(check_question(turn.question, self.max_question_chars), reply_answer(turn.answer or "")))
+            except QuestionError:
+                continue
+        return turns
 
     def _ranked_hits(self, request: dict) -> tuple[list[float], list[Hit], list[Hit]]:
         """The query's vector (once: for retrieval and for the evidence), the ranked pool and its top k."""
@@ -186,9 +210,22 @@ class QA(Runnable[QAInput, Answer]):
     def choose(self, query: str, choices: Sequence[str], ranked: Sequence[Hit], hits: Sequence[Hit],
                vector: Sequence[float]) -> list[float]:
         """Each choice's probability from the multiple-choice model, judged on the ranked pool and its top hits."""
-        scored = self.score(query, self.evidence(query, hits, vector))
-        rows = choice_rows(query, choices, ranked, scored, self.retriever, vector)
+        evidence = self.evidence(query, hits, vector)
+        scored = self.score(query, evidence)
+        read = self.read_choices(query, evidence, choices) if READER_FEATURES[0] in self.models.choices.features else None
+        rows = choice_rows(query, choices, ranked, scored, self.retriever, vector, read)
         return [float(p) for p in self.models.choices.probability(rows)]
+
+    def read_choices(self, query: str, evidence: Sequence[Evidence], choices: Sequence[str]) -> list[float]:
+        """How likely the LLM finds each option after the passage and the question (`reader_scores`); all equal when
+        it cannot say (a server's chat model)."""
+        if not self.llm.judges:
+            return [0.0] * len(choices)
+        try:
+            return reader_scores(self.llm.logprobs(choice_prompt(query, evidence, choices), [choice_text(c) for c in choices]))
+        except ModelError as exc:
+            log.warning("the LLM could not read the options: %s", exc)
+            return [0.0] * len(choices)
 
     def _similarity(self, wanted: Sequence[float]):
         """Cosines between a query's vector and sentences, with the retriever's embedder."""
@@ -212,7 +249,7 @@ class QA(Runnable[QAInput, Answer]):
     def _written(self, question: str, hits: Sequence[Hit], started: float, retrieved_at: float, context) -> Answer | None:
         """The capable model's answer, only its sentences whose claims their cited passage holds; None when
         none survive (the extractive answer is given instead)."""
-        terms = key_terms(context["question"])
+        terms = key_terms(question)
         passages = [h for h in hits if addresses(terms, h)]
         if not passages:  # nothing about what was asked: the extractive path abstains, no LLM call
             return None
@@ -256,27 +293,58 @@ class QA(Runnable[QAInput, Answer]):
                    "retrieved": tuple(retrieved)}
         if not hits:
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, **context)
+        lines, citations = [], []
+        for number, (hit, first) in enumerate(zip(hits, self._first_passages(hits)), start=1):
+            opening = first_sentence(first.text)
+            lines.append(f"{hit.title or hit.article_id} ({hit.published or 'undated'}): {opening} [{number}]")
+            citations.append(Citation(hit.article_id, hit.title, hit.url, hit.published, first.chunk_id, opening, hit.score,
+                                      hit.source))
+        return Answer(text="\n".join(lines), abstained=False, citations=tuple(citations), timings=timings, **context)
+
+    def _sentence_model(self, question: str):
+        """The learned sentence model as explanations call it (sentences -> probabilities), None without one."""
+        model = self.models.sentences
+        if model is None:
+            return None
+        names = frozenset(w for name in key_terms(question).names for w in name)
+        return lambda items: model.probability(sentence_rows(question, items, names))
+
+    def _first_passages(self, hits: Sequence[Hit]) -> list[Hit]:
+        """Each hit's article's first passage (the hit itself when the store has no record of it), text read at once."""
         store = self.retriever.store
         firsts = store.get_many([h.article_id for h in hits])
         texts = store.chunk_texts([firsts[h.article_id].chunk_ids[0] for h in hits
                                    if h.article_id in firsts and firsts[h.article_id].chunk_ids])
-        lines, citations = [], []
-        for number, hit in enumerate(hits, start=1):
+        found = []
+        for hit in hits:
             record = firsts.get(hit.article_id)
-            first_chunk = record.chunk_ids[0] if record and record.chunk_ids else hit.chunk_id
-            opening = first_sentence(texts.get(first_chunk, hit.text))
-            lines.append(f"{hit.title or hit.article_id} ({hit.published or 'undated'}): {opening} [{number}]")
-            citations.append(Citation(hit.article_id, hit.title, hit.url, hit.published, first_chunk, opening, hit.score,
-                                      hit.source))
-        return Answer(text="\n".join(lines), abstained=False, citations=tuple(citations), timings=timings, **context)
+            chunk_id = record.chunk_ids[0] if record and record.chunk_ids else hit.chunk_id
+            found.append(replace(hit, chunk_id=chunk_id, ord=0, text=texts.get(chunk_id, hit.text)))
+        return found
+
+    def _leads(self, query: str, hits: Sequence[Hit], count: int = 2) -> list[Evidence]:
+        """The opening sentences of the articles of the best passages (`count` articles): what a summary of the
+        story, or what happened in it, starts from."""
+        firsts: dict[str, Hit] = {}
+        for hit in hits:
+            firsts.setdefault(hit.article_id, hit)  # the best passage of each article, best article first
+        articles = list(firsts.values())[:count]
+        leads = []
+        for first in self._first_passages(articles):
+            opening = lead_sentences(first.text)
+            found = {e.text: e for e in select_evidence(query, [first])}
+            leads += [found[t] for t in opening if t in found]
+        return leads
 
     @staticmethod
     def eligible(question: str, scored: Sequence[Scored], terms: KeyTerms | None = None) -> Iterator[Scored]:
-        """The candidates, best-scored first, from a passage about what was asked, that speak to it and count
-        what it asks for: newsqa answers when the first one's probability clears the threshold."""
+        """The candidates, best-scored first, from a passage about what was asked, that speak to it, count what it
+        asks for and fit its tense (the future is answered only by what is expected): newsqa answers when the first
+        one's probability clears the threshold."""
         terms = key_terms(question) if terms is None else terms
         return (s for s in scored if addresses(terms, s.candidate.evidence.hit)
-                and speaks_to(question, terms, s.candidate.evidence.text) and counts_what_is_asked(question, s.candidate))
+                and speaks_to(question, terms, s.candidate.evidence.text) and counts_what_is_asked(question, s.candidate)
+                and tense_fits(question, s.candidate.evidence.text))
 
     def judged(self, prompt: str, eligible: Sequence[Scored]) -> Scored:
         """Which of the eligible candidates (best-scored first) to answer with: the judge's choice among the best
@@ -296,13 +364,13 @@ class QA(Runnable[QAInput, Answer]):
     def _answer(self, query, draft, evidence, timings, context) -> Answer:
         """The judged candidate span (or the draft's words for it), when the scorer is sure enough of its best
         eligible one; else an abstention."""
-        terms = key_terms(context["question"])
+        terms = key_terms(query)
         scored = self.score(query, evidence, draft)
-        eligible = list(self.eligible(context["question"], scored, terms))
+        eligible = list(self.eligible(query, scored, terms))
         if not eligible or eligible[0].probability < self.models.threshold:  # none about the question, or not sure
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, draft=draft, **context)
-        best = self.judged(answer_prompt(query, evidence), eligible).candidate
-        text, cited = shown(best, drafted_answer(short_answer(draft), context["question"], terms, evidence))
+        best = self.judged(self.llm.prompt(query, evidence), eligible).candidate
+        text, cited = shown(best, drafted_answer(short_answer(draft), query, terms, evidence))
         chosen = best if text == display_text(best) else next(  # the LLM's own words: the span that says them, if any
             (s.candidate for s in scored if agreement(normalise_answer(text), s.candidate.text) == 1.0), None)
         support = [cited] + [e for e in supporting(text, query, evidence) if e.hit.article_id != cited.hit.article_id]
@@ -374,32 +442,23 @@ def _request(input: QAInput, overrides: dict) -> dict:
         raise QuestionError('the QA input has no "question"')
     if isinstance(request["question"], BaseMessage):
         request["question"] = request["question"].text
-    history = request.get("history") or ()
-    request["history"] = [m.text if isinstance(m, BaseMessage) else m for m in history
-                          if isinstance(m, HumanMessage) or not isinstance(m, BaseMessage)]
+    request["history"] = _turns_of_messages(request.get("history") or ())
     return {key: value for key, value in request.items() if value is not None}
 
 
-def standalone_query(question: str, history: Sequence[str], kind: str = "factoid") -> str:
-    """The question made to stand alone for retrieval: a follow-up ("and how many escaped?")
-    borrows the content words of the previous question that it does not repeat.
-
-    >>> standalone_query("And how many escaped?", ["How many prisoners were recaptured in Hassakeh?"])
-    'And how many escaped? (prisoners recaptured Hassakeh)'
-    >>> standalone_query("Who is the Iraqi Prime Minister?", ["How many prisoners were recaptured?"])
-    'Who is the Iraqi Prime Minister?'
-    """
-    if not history or not _FOLLOW_UP.search(question) and (len(content_words(question)) >= 3 or kind == "latest"):
-        return question
-    have = content_words(question)
-    borrowed = [w for w in re.findall(r"[\w'’-]+", history[-1]) if w.lower() not in STOPWORDS and stem(w.lower()) not in have]
-    borrowed = list(dict.fromkeys(borrowed))
-    return f"{question} ({' '.join(borrowed)})" if borrowed else question
-
-
-# Elliptical questions: they start by continuing the conversation, or lean on a pronoun.
-_FOLLOW_UP = re.compile(r"^\s*(and|but|so|also|what about|how about)\b|\b(it|its|they|them|their|he|him|his|she|her|"
-                        r"there)\b", re.I)
+def _turns_of_messages(history: Sequence) -> list:
+    """History as QA takes it, from LangChain messages too: each human message a question, the AI message after it
+    its reply (of which `QA.usable_turns` keeps a short answer only)."""
+    turns: list = []
+    for item in history:
+        if isinstance(item, HumanMessage):
+            turns.append(Turn(item.text))
+        elif isinstance(item, AIMessage):
+            if turns and isinstance(turns[-1], Turn) and turns[-1].answer is None:
+                turns[-1] = Turn(turns[-1].question, item.text)
+        elif not isinstance(item, BaseMessage):
+            turns.append(item)
+    return turns
 
 
 # A number another article gives is a rival when the scorer finds it at least this plausible, relative to ours.

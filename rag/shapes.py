@@ -3,7 +3,8 @@ holds it), an explanation (the few sentences of the articles that bear on it, ea
 latest news on a topic (the newest articles, headline and first sentence)."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from ingest.chunk import split_sentences
 from ingest.store import Hit
@@ -12,13 +13,23 @@ from .evidence import Evidence
 from .terms import KeyTerms, addresses
 from .text import content_words
 
-__all__ = ["EXPLAIN_SENTENCES", "KINDS", "explanation", "first_sentence", "newest", "question_kind", "topic"]
+__all__ = ["DANGLING", "EXPLAIN_SENTENCES", "REASON", "KINDS", "explanation", "explanation_shape", "first_sentence", "lead_sentences", "newest",
+           "question_kind", "topic"]
 
 KINDS = ("factoid", "explanatory", "latest")
 EXPLAIN_SENTENCES = 3
+# The sentences a learned sentence model scores: the question's best-scored evidence (rag/sentences.py fits on these).
+SENTENCE_POOL = 40
+# An explanation stops adding sentences once it says this many words: a reader wants the answer, not the article.
+EXPLAIN_WORDS = 40
+# A sentence that opens pointing back to the one before it ("He warned that ...", "It was the third ...").
+DANGLING = re.compile(r"^[\"“‘']?(?:He|She|It|They|This|That|These|Those|His|Her|Its|Their|Them|We|Our|I)\b(?![-'’.])")
 # An explanation needs a sentence at least this close to the question: its share of the topic's words
 # plus its embedding similarity (a sentence that shares no word and is not similar explains nothing).
 MIN_EXPLAIN_SCORE = 0.5
+# A sentence that shares no word with what is asked explains it only when its embedding is this close to the
+# question's ("a chance for the economy" for "how is it hoping to profit").
+SAYS_IT_OTHERWISE = 0.5
 # What giving a reason ("because", "in an attempt to") adds to a sentence's rank for a "why" question.
 REASON_BONUS = 1.0
 # A sentence whose words another chosen sentence already has (this share of them) adds nothing.
@@ -51,7 +62,7 @@ _ASKING = re.compile(
 _WHY = re.compile(_REQUEST + r"(?:why|how come|what (?:caused|led to|(?:was|is) behind)|(?:what is )?the (?:reason|cause))\b",
                   re.I)
 # Words that give a reason (not "since" or "after": they mostly give a time).
-_REASON = re.compile(r"\b(because|due to|in an attempt|in order to|so that|as a result|aimed|in protest|to protest|"
+REASON = re.compile(r"\b(because|due to|in an attempt|in order to|so that|as a result|aimed|in protest|to protest|"
                      r"in response|citing|blamed|the reason|caused by|seeking to|trying to|in a bid)\b", re.I)
 _QUESTION_WORDS = {"why", "how", "what", "happen", "caus", "reason", "led", "explain", "describ", "summariz", "tell"}
 
@@ -79,37 +90,98 @@ def topic(question: str) -> str:
     return " ".join(_ASKING.sub(" ", question).split())
 
 
-def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str,
-                limit: int = EXPLAIN_SENTENCES) -> list[Evidence]:
-    """The best few sentences that bear on the question, none repeating another, in reading order
-    (article by article, each in its own order); [] when none is close enough to explain anything.
+def explanation_shape(question: str) -> str:
+    """What an explanatory question wants: "why" (a reason), "happened" (the event and its latest development),
+    "summary" (the story's lead facts) or "how" (anything else: the means, the details).
 
-    Sentences are ranked by what the question asks about the named things (its other words: "closed"
-    in "why was the Elm Street bridge closed"), since every sentence about the bridge names it; the
-    names only decide which passages may speak (`addresses`). A "why" question prefers sentences that
-    give a reason."""
+    >>> [explanation_shape(q) for q in ("Why did the bridge close?", "What caused the outage?", "What happened in Gaza?",
+    ...  "Summarize the news about Boeing", "How did the rescue work?")]
+    ['why', 'why', 'happened', 'summary', 'how']
+    """
+    if _WHY.match(question):
+        return "why"
+    if re.search(r"\bsummari[sz]e|\b(?:overview|summary|rundown)\b|\btell me about\b", question, re.I):
+        return "summary"
+    if re.search(r"\bwhat (?:happened|is happening|is going on|went wrong|do we know)\b", question, re.I):
+        return "happened"
+    return "how"
+
+
+def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, limit: int = EXPLAIN_SENTENCES,
+                leads: Sequence[Evidence] = (), words: int = EXPLAIN_WORDS,
+                likely: Callable[[list[Evidence]], Sequence[float]] | None = None) -> list[Evidence]:
+    """The few sentences of the articles that answer the question, none repeating another, each a whole sentence
+    that stands on its own (one that opens with "He" or "It" comes with the sentence before it, or not at all);
+    [] when none is close enough to explain anything. They stop at `limit` sentences or once `words` are said.
+
+    Sentences are ranked by `likely` (the learned sentence model's probability that a sentence answers), else by
+    what the question asks about the named things (its other words: "closed" in "why was the Elm Street bridge
+    closed"), since every sentence about the bridge names it; the names only decide which passages may speak
+    (`addresses`). A "why" prefers a sentence that gives a reason; "what happened" and "summarize" start from the
+    story's lead (`leads`: the first sentences of the best articles) and read newest story first."""
+    shape = explanation_shape(question)
     named = {w for name in terms.names for w in name}
     asked = {w for w in content_words(_ASKING.sub(" ", question)) if w not in named and w not in _QUESTION_WORDS}
-    why = bool(_WHY.match(question))
-    ranked = []
+    usable, told = [], []
     for item in evidence:
-        if not addresses(terms, item.hit) or _is_question(item.text, question) or item.overlap + item.similarity < MIN_EXPLAIN_SCORE:
+        if not addresses(terms, item.hit) or not _whole_sentence(item.text) or _is_question(item.text, question) \
+                or item.overlap + item.similarity < MIN_EXPLAIN_SCORE:
             continue
-        said = content_words(item.text)
-        told = len(asked & said) / len(asked) if asked else 0.0
-        if asked and not told:
-            continue
-        ranked.append((told + item.similarity + 0.3 * item.overlap + (REASON_BONUS if why and _REASON.search(item.text) else 0.0), item))
+        share = len(asked & content_words(item.text)) / len(asked) if asked else 0.0
+        if asked and not share and item.similarity < SAYS_IT_OTHERWISE:
+            continue  # it names the subject but says nothing of what is asked, in these words or others
+        usable.append(item)
+        told.append(share)
+    if likely and usable:  # scored over the whole evidence, as the model was fitted; the rest scores lowest
+        probability = dict(zip((id(e) for e in evidence[:SENTENCE_POOL]), likely(list(evidence[:SENTENCE_POOL]))))
+        base = [probability.get(id(item), -1.0) for item in usable]
+    else:
+        base = [t + item.similarity + 0.3 * item.overlap for t, item in zip(told, usable)]
+    ranked = sorted(((b + (REASON_BONUS if shape == "why" and REASON.search(item.text) else 0.0), item)
+                     for b, item in zip(base, usable)), key=lambda pair: -pair[0])
+    if shape in ("happened", "summary"):
+        lead = [e for e in leads if addresses(terms, e.hit) and _whole_sentence(e.text)][:1 if shape == "happened" else 2]
+        ranked = [(0.0, e) for e in lead] + ranked
     chosen: list[Evidence] = []
-    for _, item in sorted(ranked, key=lambda pair: -pair[0]):
-        said = content_words(item.text)
-        if len(chosen) == limit:
+    for _, item in ranked:
+        if len(chosen) >= limit or sum(len(c.text.split()) for c in chosen) >= words:
             break
-        if any(len(said & content_words(c.text)) >= REDUNDANT * len(said) for c in chosen):
+        unit = _standing_alone(item)
+        if not unit or any(_repeats(u, chosen) for u in unit) or len(chosen) + len(unit) > limit:
             continue
-        chosen.append(item)
+        chosen += unit
+    return _in_reading_order(chosen, newest_first=shape in ("happened", "summary"))
+
+
+def _standing_alone(item: Evidence) -> list[Evidence]:
+    """The sentence, or with the sentence before it when it opens pointing back ("He said ...", "It was ..."); []
+    when that sentence is not in its passage."""
+    if not DANGLING.match(item.text):
+        return [item]
+    sentences = [s for paragraph in item.hit.text.split("\n") for s in split_sentences(paragraph)]
+    at = sentences.index(item.text) if item.text in sentences else -1
+    if at <= 0 or DANGLING.match(sentences[at - 1]) or not _whole_sentence(sentences[at - 1]):
+        return []
+    return [replace(item, text=sentences[at - 1]), item]
+
+
+def _repeats(item: Evidence, chosen: Sequence[Evidence]) -> bool:
+    said = content_words(item.text)
+    return any(c.text == item.text or len(said & content_words(c.text)) >= REDUNDANT * len(said) for c in chosen)
+
+
+def _in_reading_order(chosen: Sequence[Evidence], newest_first: bool = False) -> list[Evidence]:
+    """Article by article (in the order first chosen, or newest story first), each in its own order."""
     articles = list(dict.fromkeys(c.hit.article_id for c in chosen))
+    if newest_first:
+        dated = {c.hit.article_id: c.hit.published or "" for c in chosen}
+        articles.sort(key=lambda a: dated[a], reverse=True)
     return sorted(chosen, key=lambda c: (articles.index(c.hit.article_id), c.hit.ord, c.hit.text.find(c.text)))
+
+
+def _whole_sentence(text: str) -> bool:
+    """A sentence of the story, not a heading or a fragment: it ends like a sentence and says a few words."""
+    return len(text.split()) >= 5 and bool(re.search(r"[.!?…][\"”’')\]]*$", text.strip()))
 
 
 def newest(hits: Sequence[Hit], terms: KeyTerms, limit: int = 3) -> list[Hit]:
@@ -124,20 +196,25 @@ def newest(hits: Sequence[Hit], terms: KeyTerms, limit: int = 3) -> list[Hit]:
 
 
 def first_sentence(text: str) -> str:
-    """The first sentence of an article's text.
+    """The first sentence of an article's text (its first whole one, when a heading or fragment comes first).
 
     >>> first_sentence("The storm hit on Monday. It left on Tuesday.")
     'The storm hit on Monday.'
+    >>> first_sentence("Storm moves east\\nThe storm hit the coast on Monday. It left on Tuesday.")
+    'The storm hit the coast on Monday.'
     """
-    for paragraph in text.split("\n"):
-        sentences = split_sentences(paragraph)
-        if sentences:
-            return sentences[0]
-    return ""
+    sentences = [s for paragraph in text.split("\n") for s in split_sentences(paragraph)]
+    return next((s for s in sentences if _whole_sentence(s)), sentences[0] if sentences else "")
 
 
-def _closeness(item: Evidence) -> float:
-    return item.overlap + item.similarity
+def lead_sentences(text: str, count: int = 2) -> list[str]:
+    """The first `count` whole sentences of an article's text: its lead.
+
+    >>> lead_sentences("Storm moves east\\nThe storm hit the coast on Monday. It left 3,000 homes dark. Crews work.")
+    ['The storm hit the coast on Monday.', 'It left 3,000 homes dark.']
+    """
+    sentences = [s for paragraph in text.split("\n") for s in split_sentences(paragraph)]
+    return [s for s in sentences if _whole_sentence(s)][:count]
 
 
 def _is_question(sentence: str, question: str) -> bool:

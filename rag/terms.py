@@ -9,7 +9,7 @@ from ingest.store import Hit
 
 from .text import STOPWORDS, content_words, stem
 
-__all__ = ["KeyTerms", "addresses", "key_terms", "speaks_to"]
+__all__ = ["KeyTerms", "addresses", "key_terms", "speaks_to", "tense_fits"]
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # A one-word name that is a people's adjective ("European", "Syrian", "Chinese") describes, it does not name.
@@ -116,3 +116,30 @@ def speaks_to(question: str, terms: KeyTerms, sentence: str) -> bool:
     named = {w for name in terms.names for w in name}
     asked = content_words(question) - named
     return not asked or bool(asked & (content_words(sentence) | content_words(sentence.replace("-", " "))))
+
+
+# A question about what is yet to come ("Who will win the final?", "When is the launch going to happen?").
+_ASKS_FUTURE = re.compile(r"^\W*(?:(?:who|whom|what|which|when|where|why|how(?: many| much| long)?)(?:\s+[\w'’-]+){0,2}\s+)?"
+                          r"(?:will|won't|shall|is going to|are going to)\b", re.I)
+# A sentence that says what is to come, or expects it: only such a sentence answers a question about the future.
+_STATES_FUTURE = re.compile(
+    r"\b(?:will|won't|would|shall|is|are|was|were) (?:expected|set|scheduled|due|slated|poised|likely|projected|favou?red|"
+    r"predicted|forecast|planning|going|about) to\b|\bwill\b|\bwon't\b|\bplans? to\b|\baims? to\b|\bintends? to\b|"
+    r"\bfavou?rites?\b|\bodds\b|\bforecast|\bpredict|\bproject(?:s|ed|ion)\b|\bexpect|\bupcoming\b|\bnext\b", re.I)
+
+
+def tense_fits(question: str, sentence: str) -> bool:
+    """Whether a sentence can answer the question in time: a question about the future ("Who will win the final?")
+    is answered only by a sentence that says what is expected or planned, not by one that happens to name the
+    teams ("Tickets for the final between Spain and Brazil cost $200.").
+
+    >>> tense_fits("Who will win the final?", "Tickets for the final between Spain and Brazil cost $200.")
+    False
+    >>> tense_fits("Who will win the final?", "Brazil is favored to win the final on Sunday.")
+    True
+    >>> tense_fits("Who won the final?", "Brazil won the final 2-1.")
+    True
+    >>> tense_fits("Which company announced it will cut 10,000 jobs?", "Microsoft is cutting 10,000 jobs.")  # asks the past
+    True
+    """
+    return not _ASKS_FUTURE.search(question) or bool(_STATES_FUTURE.search(sentence))

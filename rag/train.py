@@ -32,7 +32,7 @@ from newsqa.files import write_atomically
 
 from .answers import CANDIDATE_FEATURES, learn_kinds
 from .candidates import Candidate, answer_type, display_text
-from .choices import CHOICE_FEATURES, choice_rows
+from .choices import CHOICE_FEATURES, READER_FEATURES, choice_rows
 from .evaluate import EvalQuestion, aggregate, score_question
 from .evidence import Evidence
 from .features import PASSAGE_FEATURES, Asked, PoolEntry, passage_rows
@@ -43,9 +43,9 @@ from .linear import Linear
 from .llm import GenerationLLM
 from .metrics import contains
 from .models import Models
-from .prompt import answer_prompt
 from .qa import QA, drafted_answer, short_answer, shown
 from .records import Records
+from .sentences import SENTENCE_FEATURES, SENTENCE_POOL, sentence_rows
 from .retrieve import Retriever, collapse, reciprocal_rank_fusion
 from .terms import key_terms
 from .text import words
@@ -151,6 +151,32 @@ def load_pools(periods: Sequence[Period], corpus_paths: Sequence, weeks: int) ->
         wanted = set().union(*(p.article_ids for p in periods))
         by_id = {a.id: a for a in corpus if a.id in wanted}
     return {p.name: [by_id[i] for i in sorted(p.article_ids) if i in by_id] for p in periods}
+
+
+# The training runs the held-out slice stays out of: --max-articles of the README's command and of the larger run it
+# was compared with; and EXTRA_PERIODS more periods no run uses, drawn with EXTRA_SEED (bench/heldout.py: H and B).
+BUDGETS = (4000, 8000)
+EXTRA_PERIODS, EXTRA_SEED = 5, 1
+
+
+def held_out_periods(periods, config_for) -> tuple[list[str], list[str]]:
+    """The names of H (validation periods of the larger run that no run trains on) and B (EXTRA_PERIODS more
+    periods that no run uses, shuffled with EXTRA_SEED), given the periods and a TrainConfig maker."""
+    sizes = {p.name: len(p.article_ids) for p in periods}
+    runs = {budget: choose_periods(periods, sizes, config_for(budget)) for budget in BUDGETS}
+    trained = {p.name for training, _ in runs.values() for p in training}
+    h = [p.name for p in runs[max(BUDGETS)][1] if p.name not in trained]
+    used = trained | {p.name for _, validation in runs.values() for p in validation}
+    free = sorted(p.name for p in periods if p.name not in used)
+    random.Random(EXTRA_SEED).shuffle(free)
+    return h, free[:EXTRA_PERIODS]
+
+
+def tree_periods(periods, config_for) -> set[str]:
+    """The names of the periods the tree runs of BUDGETS train or validate on."""
+    sizes = {p.name: len(p.article_ids) for p in periods}
+    runs = [choose_periods(periods, sizes, config_for(budget)) for budget in BUDGETS]
+    return {p.name for training, validation in runs for p in training + validation}
 
 
 def build_stores(client, embeddings, chunker, periods: Sequence[Period], pools: dict[str, list[Article]],
@@ -282,7 +308,7 @@ def answer_examples(qa: QA, askings: Sequence[Asking], *, drafts: bool = True,
         evidence = qa.evidence(question, hits, asking.vector)
         draft = ""
         if drafts and evidence:
-            draft = qa.llm.generate(answer_prompt(question, evidence), stop=["\n"])
+            draft = qa.llm.generate(qa.llm.prompt(question, evidence), stop=["\n"])
         pool, rows = qa.candidates(question, evidence, draft)
         labels = [int(_is_answer(display_text(c), asking.question.answers)) for c in pool]
         found.append(Answering(asking, ranked, hits, evidence, draft, pool, rows, labels))
@@ -325,7 +351,7 @@ def train(questions: Sequence[EvalQuestion], corpus_paths: Sequence, *, client, 
     stores = build_stores(client, embeddings, chunker, training + validation, pools, progress)
     plain = {p.name: Retriever(stores[p.name], embeddings, lexical=LexicalIndex()) for p in training + validation}
     folds = _folds(training, config.folds)
-    examples = _ExampleCache(examples_dir, training + validation, config, llm is not None)
+    examples = _ExampleCache(examples_dir, training + validation, config, llm.name if llm is not None else False)
     askings = examples.get("askings") or {p.name: passage_examples(plain[p.name], p.questions, progress)
                                           for p in training + validation}
     examples.put("askings", askings)
@@ -349,6 +375,7 @@ def train(questions: Sequence[EvalQuestion], corpus_paths: Sequence, *, client, 
         drafting.save()
     all_answering = [a for p in training for a in answering[p.name]]
     answers = fit_answers(all_answering, config.seed)
+    sentences, sentence_report = fit_sentences(all_answering, config.folds, config.seed)
     kinds = learn_kinds([(answer_type(item.asking.question.question), c.kind, bool(label))
                          for item in all_answering for c, label in zip(item.pool, item.labels)])
     judgings = []
@@ -373,7 +400,7 @@ def train(questions: Sequence[EvalQuestion], corpus_paths: Sequence, *, client, 
     threshold = fit_threshold(tops, config.max_false_abstention)
     choices, choice_report = fit_choices(quizzes, config.seed)
     mc_rows = [row for fold in quizzes for rows, _ in fold for row in rows]
-    models = Models(ranker, answers, choices, threshold, kinds, judge=judge)
+    models = Models(ranker, answers, choices, threshold, kinds, judge=judge, sentences=sentences)
     report = {
         "config": {**asdict(config)},
         "training": {"periods": [p.name for p in training], "questions": len(train_askings),
@@ -385,7 +412,9 @@ def train(questions: Sequence[EvalQuestion], corpus_paths: Sequence, *, client, 
         "cross_fitted": _decision_summary(tops, threshold),
         "judge": {**(judge.as_dict() if judge else {"candidates": None}), "cross_fitted": judge_report},
         "multiple_choice_cross_fitted": choice_report,
-        "features": {"ranker": top_features(ranker), "answers": top_features(answers), "choices": top_features(choices)},
+        "sentences_cross_fitted": sentence_report,
+        "features": {"ranker": top_features(ranker), "answers": top_features(answers), "choices": top_features(choices),
+                     **({"sentences": top_features(sentences)} if sentences else {})},
     }
     if validation:
         report["validation"] = validate(models, [a for p in validation for a in askings[p.name]],
@@ -395,7 +424,8 @@ def train(questions: Sequence[EvalQuestion], corpus_paths: Sequence, *, client, 
     if drafting:
         drafting.save()
     report["seconds"] = round(time.perf_counter() - started)
-    models = Models(ranker, answers, choices, threshold, kinds, info={"training": report}, judge=judge)
+    models = Models(ranker, answers, choices, threshold, kinds, info={"training": report}, judge=judge,
+                    sentences=sentences)
     return Trained(models, report)
 
 
@@ -409,11 +439,14 @@ class _ExampleCache:
     """The training examples as JSON records (data, never code), keyed by what they depend on (periods,
     settings, the code). A damaged file is made again, with a warning."""
 
-    def __init__(self, directory, periods: Sequence[Period], config: TrainConfig, drafts: bool):
+    def __init__(self, directory, periods: Sequence[Period], config: TrainConfig, drafts: bool | str):
+        """`drafts`: which LLM drafts (its name: another one, such as a fine-tuned reader, makes other examples), or
+        False for none."""
         root = Path(__file__).resolve().parent.parent
         files = sorted(f for pattern in _EXAMPLE_CODE for f in root.glob(pattern))
         code = "".join(f.read_text() for f in files)  # newer code: new examples
-        key = json.dumps([[p.name for p in periods], drafts, config.folds, config.seed, code])
+        drafted = True if drafts is True or drafts == "embedded" else drafts  # the base model keeps its old key
+        key = json.dumps([[p.name for p in periods], drafted, config.folds, config.seed, code])
         self.directory = directory
         self.key = hashlib.sha256(key.encode()).hexdigest()[:12]
 
@@ -444,10 +477,13 @@ class DraftCache(GenerationLLM):
     training run does not redraft."""
 
     def __init__(self, llm: GenerationLLM, path=None):
-        super().__init__(None, name=f"cached {llm.name}")
+        super().__init__(None, name=f"cached {llm.name}", prompt=llm.prompt)
         self.llm, self.path = llm, path
-        # Which model drafted: drafts of another model (or of the same weights run differently) are not reused.
+        # Which model drafted: drafts of another model (or of the same weights run differently, or with another
+        # adapter: its name carries the adapter's digest) are not reused.
         self.drafter = type(llm.runnable).__name__ if llm.runnable is not None else llm.name
+        if "reader" in llm.name:
+            self.drafter += f" ({llm.name})"
         # Whose judgements: those of other code (another way of batching them) are not reused.
         self.judge_code = (hashlib.sha256(Path(inspect.getfile(type(llm.runnable))).read_bytes()).hexdigest()[:12]
                            if llm.judges else None)
@@ -504,6 +540,56 @@ def _folds(periods: Sequence[Period], count: int) -> list[list[Period]]:
     return [list(periods[i::count]) for i in range(count)]
 
 
+def sentence_examples(answering: Sequence[Answering]) -> tuple[list[list[float]], list[int], list[int]]:
+    """Rows of SENTENCE_FEATURES, labels (1: the sentence holds an accepted answer) and each row's question number,
+    from the questions whose answer is in some evidence sentence but not in all of them."""
+    rows, labels, groups = [], [], []
+    for number, item in enumerate(answering):
+        evidence = item.evidence[:SENTENCE_POOL]
+        found = [int(contains(e.text, item.asking.question.answers) > 0) for e in evidence]
+        if not 0 < sum(found) < len(found):
+            continue
+        names = frozenset(w for name in key_terms(item.asking.question.question).names for w in name)
+        rows += sentence_rows(item.asking.question.question, evidence, names)
+        labels += found
+        groups += [number] * len(found)
+    return rows, labels, groups
+
+
+def fit_sentences(answering: Sequence[Answering], folds: int = 4, seed: int = 0) -> tuple[Trees | Linear | None, dict]:
+    """The sentence model: P(sentence holds the answer) from SENTENCE_FEATURES, a logistic regression or trees,
+    whichever puts a sentence that holds the answer first more often, cross-fitted over `folds` groups of questions;
+    None when neither does so more often than the evidence order itself (explanations then keep that order). The
+    report has each way's share, beside the hand-weighted score explanations used before (overlap, similarity,
+    what is asked)."""
+    rows, labels, groups = sentence_examples(answering)
+    questions = sorted(set(groups))
+    if len(questions) < 2 * folds:  # too few to fit and check
+        return None, {"questions": len(questions)}
+    columns = {f: i for i, f in enumerate(SENTENCE_FEATURES)}
+    fitters = {"linear": lambda r, y: Linear.fit(r, y, SENTENCE_FEATURES, strength=1.0),
+               "trees": lambda r, y: Trees.fit(r, y, SENTENCE_FEATURES, seed=seed, trees=200)}
+    right = dict.fromkeys([*fitters, "hand_weighted", "evidence_order"], 0)
+    for fold in range(folds):
+        held = set(questions[fold::folds])
+        train_rows = [r for r, g in zip(rows, groups) if g not in held]
+        train_labels = [y for y, g in zip(labels, groups) if g not in held]
+        models = {name: fit(train_rows, train_labels) for name, fit in fitters.items()}
+        for question in held:
+            indexes = [i for i, g in enumerate(groups) if g == question]
+            scores = {name: model.probability([rows[i] for i in indexes]) for name, model in models.items()}
+            scores["hand_weighted"] = [rows[i][columns["told"]] + rows[i][columns["similarity"]]
+                                       + 0.3 * rows[i][columns["overlap"]] for i in indexes]
+            scores["evidence_order"] = [-rows[i][columns["rank"]] for i in indexes]
+            for name, values in scores.items():
+                right[name] += labels[indexes[max(range(len(indexes)), key=lambda k: values[k])]]
+    shares = {k: round(100 * v / len(questions), 1) for k, v in right.items()}
+    best = max(fitters, key=lambda name: right[name])
+    kept = best if right[best] > right["evidence_order"] else None
+    report = {"questions": len(questions), "sentences": len(rows), "best_sentence_holds_answer": shares, "kept": kept}
+    return (fitters[kept](rows, labels) if kept else None), report
+
+
 def fit_answers(answering: Sequence[Answering], seed: int = 0) -> Trees:
     """The answer scorer: P(candidate is an accepted answer) from CANDIDATE_FEATURES."""
     rows = [row for item in answering for row in item.rows]
@@ -532,7 +618,7 @@ def _judging(qa: QA, item: Answering) -> Judging:
     written = drafted_answer(short_answer(item.draft), question.question, terms, item.evidence)
     logprobs = [None] * len(eligible)
     if len(eligible) > 1 and qa.llm.judges:  # as when answering: one candidate needs no judge
-        logprobs = qa.llm.logprobs(answer_prompt(question.question, item.evidence),
+        logprobs = qa.llm.logprobs(qa.llm.prompt(question.question, item.evidence),
                                    [continuation(s.candidate) for s in eligible])
     return Judging([s.probability for s in eligible], logprobs,
                    [_is_answer(shown(s.candidate, written)[0], question.answers) for s in eligible],
@@ -552,16 +638,23 @@ def _choice_examples(qa: QA, item: Answering) -> tuple[list[list[float]], list[i
     if len(question.choices) < 2 or not question.answer_index:
         return [], []
     scored = qa.score(question.question, item.evidence)
-    rows = choice_rows(question.question, question.choices, item.ranked, scored, qa.retriever, item.asking.vector)
+    read = qa.read_choices(question.question, item.evidence, question.choices) if _reads(qa.llm) else None
+    rows = choice_rows(question.question, question.choices, item.ranked, scored, qa.retriever, item.asking.vector, read)
     return rows, [int(i in question.answer_index) for i in range(len(question.choices))]
+
+
+def _reads(llm) -> bool:
+    """Whether multiple choice learns from the LLM's reading of the options: the fine-tuned reader, which learned to
+    pick them (the base model's scores of options it was never taught to choose among are not fitted on)."""
+    return llm.judges and "reader" in llm.name
 
 
 # The models tried for multiple choice, by name: the one most often right out of fold is kept. On three training
 # runs' 528 questions a logistic regression was right on 58.9-59.3% out of fold, the best trees on 56.2-57.6%.
-CHOICE_MODELS: dict[str, Callable[[list, list, int], Trees | Linear]] = {
-    "logistic regression": lambda rows, labels, seed: Linear.fit(rows, labels, CHOICE_FEATURES, strength=0.1),
-    **{f"trees {trees} depth {depth}": lambda rows, labels, seed, trees=trees, depth=depth:
-       Trees.fit(rows, labels, CHOICE_FEATURES, trees=trees, depth=depth, seed=seed)
+CHOICE_MODELS: dict[str, Callable[[list, list, int, tuple], Trees | Linear]] = {
+    "logistic regression": lambda rows, labels, seed, features: Linear.fit(rows, labels, features, strength=0.1),
+    **{f"trees {trees} depth {depth}": lambda rows, labels, seed, features, trees=trees, depth=depth:
+       Trees.fit(rows, labels, features, trees=trees, depth=depth, seed=seed)
        for trees, depth in ((100, 1), (200, 2), (300, 3))},
 }
 
@@ -577,18 +670,22 @@ def fit_choices(quizzes: Sequence[Sequence[tuple[list, list]]], seed: int = 0) -
     def right(model: Trees | Linear, fold) -> int:
         return sum(labels[int(np.argmax(model.raw(rows)))] for rows, labels in fold if rows)
 
+    width = next((len(rows[0]) for fold in quizzes for rows, _ in fold if rows), len(CHOICE_FEATURES))
+    features = CHOICE_FEATURES + (READER_FEATURES if width > len(CHOICE_FEATURES) else ())
+
     asked = sum(1 for fold in quizzes for rows, _ in fold if rows)
     accuracy = {}
     for name, fit in CHOICE_MODELS.items():
-        hits = sum(right(fit(*pooled([f for i, f in enumerate(quizzes) if i != index]), seed), fold)
+        hits = sum(right(fit(*pooled([f for i, f in enumerate(quizzes) if i != index]), seed, features), fold)
                    for index, fold in enumerate(quizzes))
         accuracy[name] = _percent(hits, asked)
     rules = {}
-    for column, name in enumerate(CHOICE_FEATURES[:CHOICE_FEATURES.index("top_relevance_vs_best")]):
+    columns = [(c, n) for c, n in enumerate(features) if not n.endswith("_vs_best") and n not in ("words", "is_number")]
+    for column, name in columns:
         hits = sum(labels[max(range(len(rows)), key=lambda i: rows[i][column])] for fold in quizzes for rows, labels in fold if rows)
         rules[name] = _percent(hits, asked)
     best = max(CHOICE_MODELS, key=accuracy.__getitem__)
-    return CHOICE_MODELS[best](*pooled(quizzes), seed), {
+    return CHOICE_MODELS[best](*pooled(quizzes), seed, features), {
         "questions": asked, "accuracy_by_model": accuracy, "kept": best,
         "accuracy_of_single_features": dict(sorted(rules.items(), key=lambda kv: -kv[1]))}
 

@@ -121,16 +121,24 @@ def seeded(make_services):
     return services
 
 
-def test_follow_up_questions_borrow_the_previous_question(seeded):
+def test_a_follow_up_is_asked_as_the_standalone_question_it_means(seeded):
     answer = seeded.qa.ask("And how many inmates do they house?",
-                           history=["Who runs the prisons that house Islamic State suspects?"])
-    assert answer.query.startswith("And how many inmates do they house? (")
+                           history=[("Who runs the prisons that house Islamic State suspects?", "SDF")])
+    assert answer.query == "How many inmates do they house (SDF runs the prisons that house Islamic State suspects)?"
     assert "5000" in answer.text
 
 
+def test_a_refused_question_never_enters_the_history(seeded):
+    """A question refused as too long stays in a chat's transcript; the next question must still be answered."""
+    answer = seeded.qa.ask("How many inmates do the prisons house?", history=["x" * 3000, ("", "")])
+    assert "5000" in answer.text and answer.query is None
+
+
 def test_a_standalone_question_is_not_rewritten(seeded):
-    answer = seeded.qa.ask("How many inmates do the prisons house?", history=["Who is Farhad Shami?"])
-    assert answer.query is None
+    answer = seeded.qa.ask("How many inmates do the SDF's prisons house?", history=["Who is Farhad Shami?"])
+    assert answer.query is None  # it names its own subject
+    leaning = seeded.qa.ask("How many inmates do the prisons house?", history=[("Who is Farhad Shami?", "SDF spokesman")])
+    assert leaning.query == "How many inmates do the prisons house (SDF spokesman is Farhad Shami)?"
 
 
 def test_disagreeing_sources_are_named_with_their_dates(make_services):

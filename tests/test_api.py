@@ -54,8 +54,11 @@ def test_ask_with_choices_and_history(http):
     data = http.post("/v1/ask", json={"question": QUESTION, "choices": ["55", "104", "300"]}).json()
     assert data["choice"] == 1 and data["answer"] == "104"
     follow = http.post("/v1/ask", json={"question": "And how many inmates do they house?",
-                                        "history": ["Who runs the prisons?"]}).json()
-    assert follow["query"].startswith("And how many inmates do they house? (")
+                                        "history": [{"question": "Who runs the prisons?", "answer": "SDF"}]}).json()
+    assert follow["query"] == "How many inmates do they house (SDF runs the prisons)?"
+    earlier = http.post("/v1/ask", json={"question": "And how many inmates do they house?",
+                                         "history": ["Who runs the prisons?"]}).json()  # questions alone still work
+    assert earlier["query"] == "How many inmates do they house? (about: Who runs the prisons?)"
 
 
 def test_ask_streams_progress_then_the_answer(http):
@@ -141,18 +144,52 @@ def test_openai_model_list(http):
     assert http.get("/v1/models").json()["data"] == [{"id": "newsqa", "object": "model", "created": 0, "owned_by": "newsqa"}]
 
 
-def test_openai_streaming_sends_the_verified_answer_and_done(http):
+def test_openai_streaming_sends_progress_as_it_works_then_the_verified_answer_and_done(http):
     response = http.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": QUESTION}],
                                                        "stream": True})
     parsed = events(response.text)
     assert parsed[-1] == ("", "[DONE]")
     chunks = [d for _, d in parsed[:-1]]
-    assert all(c["object"] == "chat.completion.chunk" for c in chunks)
-    pieces = [c["choices"][0]["delta"].get("content", "") for c in chunks]
-    text = "".join(pieces)
+    assert len(chunks) >= 5 and all(c["object"] == "chat.completion.chunk" for c in chunks)
+    progress = [c["newsqa"]["progress"]["stage"] for c in chunks if "progress" in c.get("newsqa", {})]
+    assert progress == ["searching", "checking"]  # each sent when its step starts, before any content
+    first_content = next(i for i, c in enumerate(chunks) if c["choices"][0]["delta"].get("content"))
+    assert all("progress" in chunks[i].get("newsqa", {}) for i in (1, 2)) and first_content == 3
+    text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
     assert "Sources:" in text and text == _content_of(http)
-    assert len([p for p in pieces if p]) > 10  # the answer arrives in pieces, as OpenAI clients expect
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop" and chunks[-1]["citations"]
+    assert "usage" not in chunks[-1]
+
+
+def test_openai_streaming_reports_usage_when_asked(http):
+    response = http.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": QUESTION}],
+                                                       "stream": True, "stream_options": {"include_usage": True}})
+    chunks = [d for _, d in events(response.text)[:-1]]
+    last = chunks[-1]
+    assert last["choices"] == [] and last["usage"]["completion_tokens"] > 5
+    assert last["usage"]["total_tokens"] == last["usage"]["prompt_tokens"] + last["usage"]["completion_tokens"]
+
+
+def test_an_unknown_model_is_404_model_not_found_as_openai_says(http):
+    response = http.post("/v1/chat/completions", json={"model": "gpt-4o", "messages": [{"role": "user", "content": QUESTION}]})
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["code"] == "model_not_found" and "gpt-4o" in error["message"]
+
+
+def test_a_refused_message_in_an_openai_conversation_does_not_refuse_the_next(http):
+    messages = [{"role": "user", "content": "x" * 2500},
+                {"role": "user", "content": QUESTION}]
+    reply = http.post("/v1/chat/completions", json={"messages": messages})
+    assert reply.status_code == 200 and re.search(r"\b(104|100)\b", reply.json()["choices"][0]["message"]["content"])
+
+
+def test_openai_history_carries_the_previous_answer_to_a_follow_up(http):
+    messages = [{"role": "user", "content": "Who is the spokesperson for the SDF?"},
+                {"role": "assistant", "content": "Farhad Shami\n\nSources:\n[1] ..."},
+                {"role": "user", "content": "What did he say about the prison?"}]
+    reply = http.post("/v1/chat/completions", json={"messages": messages}).json()
+    assert reply["newsqa"]["query"] == "What did Farhad Shami say about the prison?"
 
 
 def _content_of(http) -> str:

@@ -61,12 +61,20 @@ def test_ingest_needs_paths_or_delete(run):
     assert result.exit_code == 2 and "give files or directories" in result.stderr
 
 
-def test_delete_removes_one_article(run):
+def test_delete_removes_several_articles_given_after_it(run):
+    from ingest import Article
+
     _, services = run("ingest", SEED_ARTICLE)
-    result, _ = run("ingest", "--delete", "000_60b8ed085d617c0b", "--delete", "nope", services=services)
-    assert "deleted: 000_60b8ed085d617c0b" in result.stdout
+    services.ingestor.ingest([Article("zoo-1", "Zoo welcomes zebra", "The zoo welcomed a zebra named Stripe.")])
+    result, _ = run("ingest", "--delete", "000_60b8ed085d617c0b", "zoo-1", "nope", services=services)
+    assert result.exit_code == 0, result.output
+    assert "deleted: 000_60b8ed085d617c0b" in result.stdout and "deleted: zoo-1" in result.stdout
     assert "not in the store: nope" in result.stdout
     assert services.store.counts() == (0, 0)
+    again, _ = run("ingest", "--delete", "nope", "--json", services=services)
+    assert again.exit_code == 1 and json.loads(again.stdout) == {"deleted": [], "not_in_store": ["nope"]}
+    bare, _ = run("ingest", "--delete", services=services)
+    assert bare.exit_code == 2 and "give the ids of the articles to delete" in bare.stderr
 
 
 def test_ask_json_prints_exactly_one_json_object(run):
@@ -147,3 +155,46 @@ def test_a_question_file_that_is_not_utf8_is_a_clear_error(run, tmp_path):
     result, _ = run("eval", str(path))
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "not UTF-8 text (bad byte at offset 29); re-save it as UTF-8" in result.output
+
+
+def test_rebuild_never_drops_the_store_for_nothing(run, tmp_path):
+    _, services = run("ingest", SEED_ARTICLE)
+    both, _ = run("ingest", "--rebuild", "--delete", "000_60b8ed085d617c0b", services=services)
+    assert both.exit_code == 2 and "do not go together" in both.stderr
+    missing, _ = run("ingest", "--rebuild", str(tmp_path / "typo"), services=services)
+    assert missing.exit_code == 2 and "does not exist" in missing.stderr
+    (tmp_path / "empty").mkdir()
+    empty, _ = run("ingest", "--rebuild", str(tmp_path / "empty"), services=services)
+    assert empty.exit_code == 1 and "nothing to rebuild the store from" in empty.stderr
+    assert services.store.counts()[0] == 1  # the store is as it was
+
+
+def test_ask_reuses_a_running_server_over_the_same_store(tmp_path):
+    """`newsqa ask` beside a running `newsqa serve` asks the server (its models are loaded) instead of loading them,
+    but only a server over the same store and settings; --local, or no server, answers here."""
+    import os
+    import subprocess
+
+    from .conftest import ROOT
+    from .servers import FAKE_NEWSQA, newsqa_server
+
+    home = tmp_path / "home"
+    env = {**os.environ, "NEWSQA_HOME": str(home)}
+
+    def newsqa(*args, **extra):
+        return subprocess.run([*FAKE_NEWSQA, *args], cwd=ROOT, env={**env, **extra}, capture_output=True, text=True,
+                              timeout=120)
+
+    assert newsqa("ingest", SEED_ARTICLE).returncode == 0
+    with newsqa_server(home, command=FAKE_NEWSQA) as url:
+        asked = newsqa("ask", "--json", "How many prisoners were recaptured?")
+        assert asked.returncode == 0 and f"(answered by newsqa serve at {url})" in asked.stderr
+        assert json.loads(asked.stdout)["question"] == "How many prisoners were recaptured?"
+        # --local, or other settings, answer here: the server holds the local store, which says who has it
+        for other in (newsqa("ask", "--local", "How many prisoners were recaptured?"),
+                      newsqa("ask", "How many prisoners were recaptured?", NEWSQA_TOP_K="7")):
+            assert other.returncode == 1 and "answered by" not in other.stderr and "in use by newsqa process" in other.stderr
+    assert not (home / "serve.json").exists()  # the record goes with the server
+    after = newsqa("ask", "--json", "How many prisoners were recaptured?")
+    assert after.returncode == 0 and "answered by" not in after.stderr
+    assert json.loads(after.stdout)["answer"] == json.loads(asked.stdout)["answer"]

@@ -59,8 +59,8 @@ def test_the_shipped_question_sets_read_cleanly():
 
 def test_aggregate_by_hand():
     rows = [
-        row(em=1.0, f1=1.0, contains=1.0, numeric_match=1.0, citation_ok=1.0, recall=1.0, rr=1.0, latency_s=1.0),
-        row(em=0.0, f1=0.5, contains=1.0, citation_ok=0.0, recall=1.0, rr=0.5, latency_s=2.0),
+        row(em=1.0, f1=1.0, contains=1.0, numeric_match=1.0, citation_ok=1.0, recall=1.0, rr=1.0, latency_s=1.0, words=3),
+        row(em=0.0, f1=0.5, contains=1.0, citation_ok=0.0, recall=1.0, rr=0.5, latency_s=2.0, words=40),
         row(abstained=True, numeric_match=0.0, latency_s=3.0),
         row(answerable=False, abstained=True, em=None, f1=None, contains=None, recall=None, rr=None, latency_s=4.0),
         row(answerable=False, abstained=False, em=None, f1=None, contains=None, recall=None, rr=None,
@@ -70,8 +70,25 @@ def test_aggregate_by_hand():
     assert metrics == {
         "em": 33.3, "f1": 50.0, "contains": 66.7, "numeric_match": 50.0, "abstention_accuracy": 50.0,
         "false_abstention_rate": 33.3, "citation_precision": 50.0, "recall_at_k": 66.7, "mrr": 50.0,
-        "mc_accuracy": 100.0, "latency_p50_s": 3.0, "latency_p95_s": 4.8,
+        "mc_accuracy": 100.0, "answer_words_p50": 21.5, "latency_p50_s": 3.0, "latency_p95_s": 4.8,
     }
+
+
+def test_a_follow_up_is_scored_after_its_conversation_is_asked_through(make_services):
+    from rag.evaluate import EvalQuestion, score_question
+    from rag.followup import Turn
+
+    services = make_services(" Farhad Shami", " unknown")
+    services.ingestor.ingest_paths(["seeds/000_60b8ed085d617c0b.txt"])
+    asked = []
+    original = services.qa.ask
+    services.qa.ask = lambda question, **kw: asked.append((question, kw.get("history"))) or original(question, **kw)
+    q = EvalQuestion("fu", "What did he say about the prisoners?", ("104",), True,
+                     history=("Who is the spokesperson for the SDF?",))
+    result = score_question(services.qa, q, services.store.chunk_texts)
+    assert [a[0] for a in asked] == ["Who is the spokesperson for the SDF?", q.question]
+    assert asked[1][1] == [Turn("Who is the spokesperson for the SDF?", "Farhad Shami")]
+    assert result.query == "What did Farhad Shami say about the prisoners?"
 
 
 def test_no_choices_means_mc_accuracy_is_null():

@@ -156,3 +156,18 @@ def test_switching_embedders_re_embeds_every_chunk(store, embeddings):
     report = Ingestor(store, second, chunker).ingest([make_article()])
     assert report.replaced == ["a1"]
     assert second.embedded == first.embedded == report.chunks_written
+
+
+def test_progress_moves_with_the_embedding_not_in_jumps_of_a_batch(ingestor, counting):
+    """Each article counts as done once its chunks are embedded, so a progress bar's ETA sees steady steps: every
+    embedding call of a 16-article batch is followed by the articles it finished."""
+    log = []
+    embed = counting.embed_documents
+    counting.embed_documents = lambda texts: log.append(("embed", len(texts))) or embed(texts)
+    sentences = " ".join(f"Officials counted {n} boats in the harbor on day {n}." for n in range(40))
+    articles = [make_article(f"a{i}", f"Story {i}. {sentences}") for i in range(16)]
+    ingestor.ingest(articles, lambda event, amount: log.append((event, amount)) if event == "article" else None)
+    calls = [i for i, (event, _) in enumerate(log) if event == "embed"]
+    assert len(calls) >= 4 and sum(1 for event, _ in log if event == "article") == 16
+    assert all(log[i + 1][0] == "article" for i in calls)  # each call finishes at least one article
+    assert max(n for event, n in log if event == "embed") <= 32

@@ -14,6 +14,7 @@ from langchain_core.tracers.run_collector import RunCollectorCallbackHandler
 
 from rag import QA, Answer, QuestionError
 from rag.chains import NewsRetriever, with_message_history
+from rag.followup import Turn
 
 ARTICLES = [
     {"id": "bridge-1", "title": "Riverton opens its new bridge", "published": "2026-03-02", "url": "https://a.example/1",
@@ -138,7 +139,7 @@ def test_qa_keeps_a_conversation_in_message_history(make_services, tmp_path):
     qa.steps = spy
     chat.invoke({"question": "And what happened to its traffic?"}, config=config)
     assert first.content.startswith("$4.2 million") and first.response_metadata["citations"]
-    assert seen["history"] == ["How much did the Elm Street bridge cost?"]
+    assert seen["history"] == [Turn("How much did the Elm Street bridge cost?", "$4.2 million")]  # with its answer
     assert [m.type for m in sessions["reader-1"].messages] == ["human", "ai", "human", "ai"]
 
 

@@ -94,3 +94,32 @@ def test_explanation_is_cited_sentences_from_the_articles(towns):
 def test_explanation_about_something_the_articles_do_not_cover_abstains(towns):
     answer = towns.qa.ask("Why did the Nobel committee pick a poet in 2031?")
     assert isinstance(answer, Answer) and answer.abstained
+
+
+def test_a_sentence_that_points_back_comes_with_the_sentence_before_it(towns):
+    answer = towns.qa.ask("Why was the Elm Street bridge closed?")
+    assert ("The bridge replaces a crossing that flooded every spring. It was closed for two years because engineers "
+            "found cracks in its piers.") in answer.text.replace(" [1]", "")
+    assert not answer.text.startswith("It ")
+
+
+def test_a_summary_starts_from_the_leads_newest_story_first(towns):
+    answer = towns.qa.ask("Summarize the news about the Elm Street bridge")
+    assert answer.kind == "explanatory" and not answer.abstained
+    assert answer.text.startswith("Traffic on the Elm Street bridge doubled in its first month. [1]")
+    assert "Riverton opened the Elm Street bridge on Monday. [2]" in answer.text
+    assert [c.article_id for c in answer.citations][:2] == ["bridge-2", "bridge-1"]
+    assert len(answer.text.split()) <= 60
+
+
+def test_a_question_about_the_future_is_answered_only_by_what_is_expected(make_services):
+    from ingest import Article
+
+    services = make_services(" the Otters", " the Otters")
+    services.ingestor.ingest([Article("cup-1", "Cup final tickets", "Tickets for the Riverton Cup final between the "
+                                      "Otters and the Hawks cost $40, organisers said.", published="2026-05-01")])
+    assert services.qa.ask("Who will win the Riverton Cup final?").abstained  # the finalists are named, not the winner
+    services.ingestor.ingest([Article("cup-2", "Otters favored", "The Otters are favored to win the Riverton Cup final "
+                                      "on Sunday, bookmakers said.", published="2026-05-02")])
+    answer = services.qa.ask("Who will win the Riverton Cup final?")
+    assert not answer.abstained and "Otters" in answer.text and answer.citations[0].article_id == "cup-2"

@@ -204,3 +204,13 @@ class Exploit:
 
     def __reduce__(self):
         return (open, (self.path, "w"))
+
+
+def test_cached_examples_are_keyed_by_the_llm_that_drafts_them(small_world, tmp_path):
+    from rag import train as training
+
+    periods = split_periods(read_questions(small_world / "questions.jsonl")[0], 1)
+    keys = {name: training._ExampleCache(tmp_path, periods, TrainConfig(weeks=1), drafts=name).key
+            for name in (True, "embedded", "embedded reader 0123456789ab", False)}
+    assert keys[True] == keys["embedded"]  # the base model: as before
+    assert len({keys[True], keys["embedded reader 0123456789ab"], keys[False]}) == 3

@@ -117,6 +117,14 @@ def test_a_private_deployment_needs_the_login_to_ask(tmp_path_factory):
             Client(url, auth=("reader", TOKEN), verbose=False)
         client = Client(url, auth=("reader", "chat-password"), verbose=False)
         assert client.predict("How many prisoners were recaptured?", api_name="/ask")
+        # the HTTP API is private too, reading included; the health check stays open for monitors
+        assert httpx.get(f"{url}/healthz").status_code == 200
+        for path in ("/v1/articles", "/v1/feeds", "/docs", "/openapi.json"):
+            assert httpx.get(f"{url}{path}").status_code == 401, path
+        asked = httpx.post(f"{url}/v1/ask", json={"question": "How many prisoners were recaptured?"})
+        assert asked.status_code == 401 and asked.json()["error"]["type"] == "unauthorized"
+        bearer = {"Authorization": "Bearer chat-password"}
+        assert httpx.get(f"{url}/v1/articles", headers=bearer).json()["total"] == 1
 
 
 def test_a_private_deployment_without_a_password_does_not_start(tmp_path):
@@ -130,3 +138,14 @@ def _env(**extra) -> dict:
     import os
 
     return {**os.environ, **extra}
+
+
+def test_on_loopback_a_password_puts_writing_behind_the_login(tmp_path_factory):
+    """Behind a reverse proxy the server listens on loopback, yet strangers reach it: a password set means a login."""
+    home = seeded_home(tmp_path_factory, "proxied")
+    with newsqa_server(home, env={"NEWSQA_UI_PASSWORD": "chat-password"}, command=FAKE_NEWSQA) as url:
+        assert not WRITE_PANELS & elem_ids(httpx.get(f"{url}/config").json())
+        assert httpx.get(f"{url}/admin/config").status_code == 401
+        http = httpx.Client()
+        assert http.post(f"{url}/admin/login", data={"username": "me", "password": "chat-password"}).status_code == 200
+        assert WRITE_PANELS <= elem_ids(http.get(f"{url}/admin/config").json())

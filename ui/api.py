@@ -7,7 +7,6 @@ The same `Answer` objects as the CLI and the chat, turned into JSON here. Errors
 import hmac
 import json
 import logging
-import re
 import threading
 import time
 import uuid
@@ -23,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ingest.loaders import parse_record
 from ingest.types import Skipped
-from newsqa import ModelError, NewsQAError, StoreError
+from newsqa import ConfigError, ModelError, NewsQAError, StoreError
 from newsqa.app import Services
 from rag import Answer, check_question
 
@@ -34,21 +33,29 @@ __all__ = ["ApiError", "create_api"]
 
 log = logging.getLogger("newsqa.api")
 MAX_JSON_BYTES = 1 * 1024 * 1024
+MODEL = "newsqa"  # the one model name the OpenAI-compatible routes answer as
 MAX_ARTICLES_PER_REQUEST = 1000
 
 
 class ApiError(Exception):
     """An error with its HTTP status and error type."""
 
-    def __init__(self, status: int, kind: str, message: str, headers: dict | None = None):
+    def __init__(self, status: int, kind: str, message: str, headers: dict | None = None, code: str | None = None):
         super().__init__(message)
-        self.status, self.kind, self.message, self.headers = status, kind, message, headers or {}
+        self.status, self.kind, self.message, self.headers, self.code = status, kind, message, headers or {}, code
+
+
+class HistoryTurn(BaseModel):
+    question: str
+    answer: str | None = Field(default=None, description="The answer newsqa gave (its text), if any.")
 
 
 class AskRequest(BaseModel):
     question: str = Field(description="The question, plain text.")
     choices: list[str] | None = Field(default=None, description="Options to choose from (multiple choice).")
-    history: list[str] = Field(default_factory=list, description="Earlier questions of the conversation.")
+    history: list[str | HistoryTurn] = Field(
+        default_factory=list, description="Earlier turns of the conversation, oldest first: questions, or "
+        '{"question", "answer"} objects (a follow-up is then rewritten with the previous answer too).')
     k: int | None = Field(default=None, ge=1, le=50, description="Chunks to retrieve.")
     stream: bool = Field(default=False, description="Stream server-sent events: `progress` (searching, checking N passages), then `answer`.")
 
@@ -58,10 +65,15 @@ class ChatMessage(BaseModel):
     content: str | list[dict] | None = None
 
 
+class StreamOptions(BaseModel):
+    include_usage: bool = False
+
+
 class ChatRequest(BaseModel):
-    model: str = "newsqa"
+    model: str = MODEL
     messages: list[ChatMessage]
     stream: bool = False
+    stream_options: StreamOptions | None = None
 
 
 class ArticlesRequest(BaseModel):
@@ -103,6 +115,8 @@ def create_api(services: Services) -> FastAPI:
     gate = app.state.gate = Gate(services.settings.max_pending)
     _install_error_handlers(app)
     _install_size_limit(app)
+    if services.settings.ui_auth == "all":
+        _install_read_guard(app, services.settings.ui_secret)
     _install_docs(app)
 
     @app.get("/healthz", tags=["service"])
@@ -116,7 +130,8 @@ def create_api(services: Services) -> FastAPI:
     @app.post("/v1/ask", tags=["questions"])
     def ask(request: AskRequest):
         """Answer a question; the same JSON as `newsqa ask --json` (or server-sent events with `stream`)."""
-        kwargs = {"history": request.history, "choices": request.choices, "k": request.k}
+        history = [t if isinstance(t, str) else (t.question, t.answer) for t in request.history]
+        kwargs = {"history": history, "choices": request.choices, "k": request.k}
         if request.stream:
             _guard(check_question, request.question, services.settings.max_question_chars)
             return _sse(_ask_events(services, gate.acquire(), request.question, kwargs))
@@ -126,11 +141,18 @@ def create_api(services: Services) -> FastAPI:
 
     @app.post("/v1/chat/completions", tags=["questions"])
     def chat_completions(request: ChatRequest):
-        """OpenAI-compatible: the last user message is the question, earlier ones the history."""
+        """OpenAI-compatible: the last user message is the question, the earlier user and assistant messages the
+        conversation. Streaming sends progress chunks (`newsqa.progress`, no content) as the work goes on, then the
+        answer; with `stream_options.include_usage`, a last chunk with the usage."""
+        if request.model != MODEL:
+            raise ApiError(404, "invalid_request_error", f"The model `{request.model}` does not exist; this server "
+                           f"answers as `{MODEL}`", code="model_not_found")
         question, history = _question_from_messages(request.messages)
         if request.stream:
             _guard(check_question, question, services.settings.max_question_chars)
-            return _sse(_chat_chunks(services, gate.acquire(), question, history), done=True)
+            usage = request.stream_options is not None and request.stream_options.include_usage
+            return _sse(_chat_chunks(services, gate.acquire(), question, history, request.messages if usage else None),
+                        done=True)
         with gate.enter():
             answer = _guard(services.qa.ask, question, history=history)
         return _completion(answer, _usage(services, request.messages, answer_text(answer)))
@@ -138,7 +160,7 @@ def create_api(services: Services) -> FastAPI:
     @app.get("/v1/models", tags=["questions"])
     def models():
         """OpenAI-compatible: the one model this server answers as."""
-        return {"object": "list", "data": [{"id": "newsqa", "object": "model", "created": 0, "owned_by": "newsqa"}]}
+        return {"object": "list", "data": [{"id": MODEL, "object": "model", "created": 0, "owned_by": "newsqa"}]}
 
     @app.get("/v1/articles", tags=["articles"])
     def list_articles(limit: int = 50, offset: int = 0):
@@ -252,12 +274,19 @@ async def _articles_from_request(request: Request) -> list:
     return items
 
 
-def _question_from_messages(messages: list[ChatMessage]) -> tuple[str, list[str]]:
-    users = [_message_text(m) for m in messages if m.role == "user"]
-    users = [u for u in users if u.strip()]
-    if not users:
+def _question_from_messages(messages: list[ChatMessage]) -> tuple[str, list[tuple[str, str | None]]]:
+    """The question (the last user message with text) and the conversation before it: each earlier user message
+    with the assistant's reply to it (its text before the sources)."""
+    turns: list[tuple[str, str | None]] = []
+    for message in messages:
+        text = _message_text(message)
+        if message.role == "user" and text.strip():
+            turns.append((text, None))
+        elif message.role == "assistant" and turns and turns[-1][1] is None and text.strip():
+            turns[-1] = (turns[-1][0], text)  # QA keeps the short fact it opens with, if any
+    if not turns:
         raise ApiError(400, "invalid_request", "messages must hold at least one user message with text")
-    return users[-1], users[:-1]
+    return turns[-1][0], turns[:-1]
 
 
 def _message_text(message: ChatMessage) -> str:
@@ -331,22 +360,28 @@ def _ask_events(services: Services, release, question: str, kwargs: dict) -> Ite
         release()
 
 
-def _chat_chunks(services: Services, release, question: str, history: list[str]) -> Iterator[tuple[str, dict]]:
+def _chat_chunks(services: Services, release, question: str, history: list, usage_of: list | None = None,
+                 ) -> Iterator[tuple[str, dict]]:
+    """OpenAI chat chunks: the role, a progress chunk per step as it happens (empty delta, `newsqa.progress`), the
+    verified answer, the stop chunk with the sources, and the usage when asked for (`usage_of`: the messages)."""
     chunk_id, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
 
     def chunk(delta: dict, finish: str | None = None, **extra) -> dict:
-        return {"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": "newsqa",
+        return {"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": MODEL,
                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
 
     try:
         yield "", chunk({"role": "assistant", "content": ""})
         for event in _guarded_stream(services, question, {"history": history}):
-            if isinstance(event, Answer):
-                # Only the verified answer reaches an OpenAI client, in pieces as a client expects them.
-                for piece in re.findall(r"\S+\s*|\s+", answer_text(event)):
-                    yield "", chunk({"content": piece})
-                yield "", chunk({}, "stop", citations=[c.url or c.article_id for c in event.citations],
-                                sources=_sources(event), newsqa=_answer_json(event))
+            if not isinstance(event, Answer):
+                yield "", chunk({}, newsqa={"progress": event.as_dict()})
+                continue
+            content = answer_text(event)  # only the verified answer reaches an OpenAI client
+            yield "", chunk({"content": content})
+            yield "", chunk({}, "stop", citations=[c.url or c.article_id for c in event.citations],
+                            sources=_sources(event), newsqa=_answer_json(event))
+            if usage_of is not None:
+                yield "", {**chunk({}), "choices": [], "usage": _usage(services, usage_of, content)}
     finally:
         release()
 
@@ -383,14 +418,15 @@ def _first_error(exc: Exception) -> str:
     return str(exc)
 
 
-def _error(status: int, kind: str, message: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"type": kind, "message": message}}, status_code=status, headers=headers)
+def _error(status: int, kind: str, message: str, headers: dict | None = None, code: str | None = None) -> JSONResponse:
+    body = {"type": kind, "message": message, **({"code": code} if code else {})}
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request, exc: ApiError):
-        return _error(exc.status, exc.kind, exc.message, exc.headers)
+        return _error(exc.status, exc.kind, exc.message, exc.headers, exc.code)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request, exc: RequestValidationError):
@@ -405,6 +441,22 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def internal(request, exc: Exception):
         log.exception("unhandled error on %s", request.url.path)
         return _error(500, "internal", "internal error; the server log has the details")
+
+
+def _install_read_guard(app: FastAPI, secret: str | None) -> None:
+    """A private deployment (NEWSQA_UI_AUTH=all): every route but /healthz needs the bearer token (the API token or
+    the chat's password), reading too."""
+    if not secret:
+        raise ConfigError("NEWSQA_UI_AUTH=all needs a login password: set NEWSQA_UI_PASSWORD (or NEWSQA_API_TOKEN)")
+
+    @app.middleware("http")
+    async def require_credentials(request: Request, call_next):
+        guarded = request.url.path.startswith(("/v1/", "/docs", "/openapi.json"))
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if guarded and not (scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), secret.encode())):
+            return _error(401, "unauthorized", "this server is private: send its token as `Authorization: Bearer TOKEN`",
+                          {"WWW-Authenticate": "Bearer"})
+        return await call_next(request)
 
 
 def _install_size_limit(app: FastAPI) -> None:

@@ -4,7 +4,7 @@ import hmac
 import ipaddress
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from ingest import SUPPORTED_SUFFIXES, Skipped
 from newsqa import ConfigError, NewsQAError
 from newsqa.app import Services
 from rag import Answer
+from rag.followup import Turn
 
 from .format import (
     answer_markdown,
@@ -22,6 +23,7 @@ from .format import (
     progress_text,
     store_markdown,
 )
+from .running import announce, withdraw
 from .uploads import MAX_UPLOAD_BYTES, UploadError, articles_from_upload
 
 __all__ = ["Access", "chat_replies", "create_app", "follow_feed", "ingest_uploads", "refresh_feeds_every", "serve",
@@ -31,36 +33,37 @@ log = logging.getLogger("newsqa.ui")
 EXAMPLES = ["How many prisoners were recaptured?", "Why did Islamic State attack the prison?", "What's new?"]
 
 
-def chat_replies(services: Services, message: str, history: list) -> Iterator[str]:
+@dataclass(frozen=True)
+class Reply:
+    """One state of the assistant's reply, as Markdown; the last one carries the turn it adds to the conversation
+    (None while it works, and when the question was refused or failed: such a question never becomes history)."""
+
+    markdown: str
+    turn: Turn | None = None
+
+
+def chat_replies(services: Services, message: str, turns: Sequence[Turn] = ()) -> Iterator[Reply]:
     """The successive states of the assistant's reply: searching, checking N passages, then the cited
     answer. Only the checked answer is shown; the model's draft never is."""
     try:
-        for event in services.qa.steps(message, history=_user_turns(history)):
-            yield answer_markdown(event) if isinstance(event, Answer) else f"_{progress_text(event)}_"
+        for event in services.qa.steps(message, history=list(turns)):
+            if isinstance(event, Answer):
+                yield Reply(answer_markdown(event), Turn.of(event))
+            else:
+                yield Reply(f"_{progress_text(event)}_")
     except NewsQAError as exc:
-        yield f"⚠️ {escape_markdown(str(exc))}"
+        yield Reply(f"⚠️ {escape_markdown(str(exc))}")
     except Exception:
         log.exception("chat failed")
-        yield "⚠️ Something went wrong while answering; the server log has the details."
-
-
-def _user_turns(history: list) -> list[str]:
-    turns = []
-    for message in history or []:
-        if message.get("role") != "user":
-            continue
-        content = message.get("content")
-        if isinstance(content, list):
-            content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-        if isinstance(content, str) and content.strip():
-            turns.append(content)
-    return turns
+        yield Reply("⚠️ Something went wrong while answering; the server log has the details.")
 
 
 def _store_panel(services: Services) -> str:
     try:
         articles, chunks = services.store.counts()
-        return store_markdown(articles, chunks, services.store.articles(limit=10), services.feeds.all())
+        latest = services.store.articles(limit=1)
+        return store_markdown(articles, chunks, services.store.articles(limit=10, by="published"), services.feeds.all(),
+                              last_ingest=latest[0].ingested_at if latest else None)
     except NewsQAError as exc:
         return f"⚠️ {escape_markdown(str(exc))}"
 
@@ -132,9 +135,11 @@ class Access:
 def ui_access(loopback: bool, secret: bool, auth_all: bool = False) -> Access:
     """What the chat serves, from where it listens, whether a login password is set and NEWSQA_UI_AUTH=all.
 
-    >>> ui_access(loopback=True, secret=False)  # one's own machine: as on the command line
+    >>> ui_access(loopback=True, secret=False)  # one's own machine, no password: as on the command line
     Access(writes_at_root=True, login_at_root=False, admin=False)
     >>> ui_access(loopback=False, secret=True)  # reading open, writing behind the login
+    Access(writes_at_root=False, login_at_root=False, admin=True)
+    >>> ui_access(loopback=True, secret=True)  # a password set (say, behind a reverse proxy): the login it is for
     Access(writes_at_root=False, login_at_root=False, admin=True)
     >>> ui_access(loopback=False, secret=False)  # nobody can log in, so nobody writes
     Access(writes_at_root=False, login_at_root=False, admin=False)
@@ -145,9 +150,9 @@ def ui_access(loopback: bool, secret: bool, auth_all: bool = False) -> Access:
         if not secret:
             raise ConfigError("NEWSQA_UI_AUTH=all needs a login password: set NEWSQA_UI_PASSWORD (or NEWSQA_API_TOKEN)")
         return Access(writes_at_root=True, login_at_root=True, admin=False)
-    if loopback:
-        return Access(writes_at_root=True, login_at_root=False, admin=False)
-    return Access(writes_at_root=False, login_at_root=False, admin=secret)
+    if secret:
+        return Access(writes_at_root=False, login_at_root=False, admin=True)
+    return Access(writes_at_root=loopback, login_at_root=False, admin=False)
 
 
 def is_loopback(host: str) -> bool:
@@ -177,8 +182,21 @@ def create_app(services: Services, uploads: bool = True, admin_link: bool = Fals
     """The chat UI wired to the services; `uploads` shows the panels that add articles and follow feeds (their
     handlers are never public API endpoints); `admin_link` points to the login page that has them."""
 
-    def respond(message, history):
-        yield from chat_replies(services, message, history)
+    def respond(message, shown, turns):
+        shown = [*(shown or []), {"role": "user", "content": escape_markdown(message or "")},
+                 {"role": "assistant", "content": "_Searching the articles…_"}]
+        for reply in chat_replies(services, message or "", turns or []):
+            shown[-1] = {"role": "assistant", "content": reply.markdown}
+            if reply.turn is not None:
+                turns = [*(turns or []), reply.turn]
+            yield "", shown, turns
+
+    def example(selected: gr.SelectData, shown, turns):
+        yield from respond(selected.value["text"], shown, turns)
+
+    def ask(question: str) -> str:
+        """The cited answer to one question, as Markdown (the chat's own answer, without a conversation)."""
+        return [reply.markdown for reply in chat_replies(services, question)][-1]
 
     def follow(url, progress=gr.Progress()):
         return follow_feed(services, url), _store_panel(services)
@@ -194,15 +212,15 @@ def create_app(services: Services, uploads: bool = True, admin_link: bool = Fals
         gr.Markdown("## newsqa · ask the news\nAnswers come only from the ingested articles, with their sources.")
         with gr.Row():
             with gr.Column(scale=3):
-                gr.ChatInterface(
-                    respond,
-                    chatbot=gr.Chatbot(height=520, sanitize_html=True, label="Chat", elem_id="chat"),
-                    textbox=gr.Textbox(placeholder="Ask a question about the articles…", max_length=4000,
-                                       elem_id="question", submit_btn=True, stop_btn=True),
-                    examples=EXAMPLES,
-                    run_examples_on_click=True,
-                    api_name="ask",
-                )
+                chatbot = gr.Chatbot(height=520, sanitize_html=True, label="Chat", elem_id="chat", feedback_options=None,
+                                     examples=[{"text": e} for e in EXAMPLES])
+                turns = gr.State([])  # the turns a follow-up may lean on: answered questions only
+                box = gr.Textbox(placeholder="Ask a question about the articles…", elem_id="question", show_label=False,
+                                 max_length=services.settings.max_question_chars, submit_btn=True, stop_btn=True)
+                asking = box.submit(respond, [box, chatbot, turns], [box, chatbot, turns], api_visibility="private")
+                box.stop(None, None, None, cancels=[asking], api_visibility="private")
+                chatbot.example_select(example, [chatbot, turns], [box, chatbot, turns], api_visibility="private")
+                gr.api(ask, api_name="ask")
             with gr.Column(scale=1):
                 gr.Markdown("### Store")
                 panel = gr.Markdown(lambda: _store_panel(services), elem_id="store-panel")
@@ -233,8 +251,27 @@ def _access_text(access: Access) -> str:
         return ("questions are open to all; adding articles and feeds is at /admin/ behind the login "
                 "(any user name, the password NEWSQA_UI_PASSWORD or the API token)")
     if access.writes_at_root:
-        return "adds articles and feeds on this machine's loopback address without a login"
+        return "adds articles and feeds on this machine's loopback address without a login (no password is set)"
     return "questions only: listening beyond loopback without NEWSQA_UI_PASSWORD or NEWSQA_API_TOKEN, nobody adds articles"
+
+
+def _announce_while_serving(app, announce_now) -> None:
+    """Keep the record of this server (ui/running.py) from start-up to shutdown, in the app's lifespan: uvicorn
+    re-raises SIGTERM once it has shut down, so code after `uvicorn.run` never runs."""
+    from contextlib import asynccontextmanager
+
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application):
+        record = announce_now()
+        try:
+            async with inner(application) as state:
+                yield state
+        finally:
+            withdraw(record)
+
+    app.router.lifespan_context = lifespan
 
 
 def _refuse_uploads(app, path: str) -> None:
@@ -294,4 +331,5 @@ def serve(services: Services, host: str = "127.0.0.1", port: int = 7860, refresh
         refresh_feeds_every(services, refresh_every, threading.Event())
         print(f"newsqa: refreshing {len(services.feeds.all())} feeds every {refresh_every:.0f} s", flush=True)
     print(f"newsqa: chat on http://{host}:{port}/ · API docs on http://{host}:{port}/docs", flush=True)
+    _announce_while_serving(app, lambda: announce(settings, host, port))  # `newsqa ask` over this home asks it
     uvicorn.run(app, host=host, port=port, log_level="warning")

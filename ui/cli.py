@@ -17,10 +17,12 @@ from ingest.types import Skipped
 from ingest.web import canonical_url
 from newsqa import NewsQAError, Settings
 from newsqa.app import Services
+from rag.client import NewsQAClient
 from rag.evaluate import METRICS, evaluate, read_questions
 
 from .format import answer_text
 from .report import metrics_table, render_report
+from .running import running_server
 from .training import train_command
 
 __all__ = ["cli", "main"]
@@ -64,27 +66,32 @@ def cli(ctx, **options):
 
 @cli.command()
 @click.argument("paths", nargs=-1, metavar="PATH_OR_URL...")
-@click.option("--delete", "delete_ids", multiple=True, metavar="ARTICLE_ID", help="Remove an article (repeatable).")
+@click.option("--delete", "delete", is_flag=True, help="Remove the articles whose ids are given instead of paths: "
+              "newsqa ingest --delete ID [ID...].")
 @click.option("--rebuild", is_flag=True,
               help="Drop the store and rebuild it: from PATHS when given, else from the articles it keeps.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the counts.")
 @click.pass_obj
-def ingest(services: Services, paths, delete_ids, rebuild, as_json):
+def ingest(services: Services, paths, delete, rebuild, as_json):
     """Add .txt, .md, .html and .jsonl articles (files or directories); unchanged ones are skipped."""
+    if rebuild and delete:
+        raise click.UsageError("--rebuild and --delete do not go together: delete the articles first, then rebuild")
     if rebuild:
+        for path in paths:
+            if not Path(path).exists():
+                raise click.BadParameter(f"{path} does not exist", param_hint="PATH")
         return _rebuild(services, [Path(p) for p in paths], as_json)
-    if not paths and not delete_ids:
+    if delete:
+        if not paths:
+            raise click.UsageError("give the ids of the articles to delete: newsqa ingest --delete ID [ID...]")
+        return _delete(services, paths, as_json)
+    if not paths:
         raise click.UsageError(f"give files or directories to ingest ({', '.join(SUPPORTED_SUFFIXES)}), or --delete ID")
     urls = [p for p in paths if p.startswith(("http://", "https://"))]
     paths = [Path(p) for p in paths if p not in urls]
     for path in paths:
         if not path.exists():
             raise click.BadParameter(f"{path} does not exist", param_hint="PATH_OR_URL")
-    for article_id in delete_ids:
-        found = services.ingestor.delete(article_id)
-        click.echo(f"{'deleted' if found else 'not in the store'}: {article_id}", err=as_json)
-    if not paths and not urls:
-        return
     items = list(iter_articles(paths)) + [_fetch_article(services, url) for url in urls]
     report = _ingest_with_progress(services, items)
     articles, stored_chunks = services.store.counts()
@@ -93,6 +100,21 @@ def ingest(services: Services, paths, delete_ids, rebuild, as_json):
     else:
         click.echo(_ingest_summary(report, articles, stored_chunks))
     if not any(not isinstance(item, Skipped) for item in items):
+        raise click.exceptions.Exit(1)
+
+
+def _delete(services: Services, article_ids, as_json: bool) -> None:
+    """Remove each article; say which were not in the store (exit status 1 when none was)."""
+    deleted = [a for a in dict.fromkeys(article_ids) if services.ingestor.delete(a)]
+    missing = [a for a in dict.fromkeys(article_ids) if a not in deleted]
+    if as_json:
+        click.echo(json.dumps({"deleted": deleted, "not_in_store": missing}))
+    else:
+        for article_id in deleted:
+            click.echo(f"deleted: {article_id}")
+        for article_id in missing:
+            click.echo(f"not in the store: {article_id}")
+    if not deleted:
         raise click.exceptions.Exit(1)
 
 
@@ -107,7 +129,15 @@ def _fetch_article(services: Services, url: str):
 def _ingest_with_progress(services: Services, items: list, prune: bool = False):
     """Ingest with a progress bar on stderr counting articles and chunks."""
     n_articles = sum(1 for item in items if not isinstance(item, Skipped))
+    if n_articles:
+        _load_embedder(services)
     return _with_progress(n_articles, lambda progress: services.ingestor.ingest(items, progress, prune=prune))
+
+
+def _load_embedder(services: Services) -> None:
+    """Load (and on first use export) the embedder before the progress bar starts, so that its ETA measures
+    the embedding of articles, not the loading of a model."""
+    services.embeddings.embed_documents(["warm up"])
 
 
 def _with_progress(n_articles: int, work, label: str = "ingesting"):
@@ -129,6 +159,7 @@ def _with_progress(n_articles: int, work, label: str = "ingesting"):
 def _rebuild(services: Services, paths, as_json: bool) -> None:
     backup = services.settings.home / f"rebuild-{services.store.name}.jsonl"
     expected = 0 if paths else services.store.article_count()
+    _load_embedder(services)
     report = _with_progress(expected, lambda progress: rebuild_store(services.ingestor, backup, paths, progress),
                             label="rebuilding")
     articles, chunks = services.store.counts()
@@ -173,14 +204,22 @@ def _ingest_summary(report, articles: int, chunks: int) -> str:
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (answer, citations, timings).")
 @click.option("-k", "--k", type=click.IntRange(1, 50), help="Chunks to retrieve.")
+@click.option("--local", is_flag=True, help="Load the models here even when a `newsqa serve` runs over this store.")
 @click.pass_obj
-def ask(services: Services, question, as_json, k):
-    """Answer QUESTION from the ingested articles, with citations."""
-    articles, _ = services.store.counts()
-    if articles == 0:
-        raise click.ClickException("the store is empty: run `newsqa ingest PATH...` first")
-    services.warm_up()
-    answer = services.qa.ask(question, k=k)
+def ask(services: Services, question, as_json, k, local):
+    """Answer QUESTION from the ingested articles, with citations (asked of a running `newsqa serve` over the
+    same store when there is one: its models are loaded already)."""
+    server = None if local or "qa" in services.__dict__ else running_server(services.settings)
+    if server is not None:
+        with NewsQAClient(server) as client:
+            answer = client.ask(question, k=k)
+        click.echo(f"(answered by newsqa serve at {server})", err=True)
+    else:
+        articles, _ = services.store.counts()
+        if articles == 0:
+            raise click.ClickException("the store is empty: run `newsqa ingest PATH...` first")
+        check_store(services.store)  # a damaged index says so, rather than answering from what it still finds
+        answer = services.qa.ask(question, k=k)  # the models load on first use
     click.echo(json.dumps(answer.as_dict(), ensure_ascii=False) if as_json else answer_text(answer))
 
 
@@ -294,7 +333,7 @@ def _feed_line(state) -> str:
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write report.json and report.html into this directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
-@click.option("--by", multiple=True, metavar="FIELD", help="Also report metrics on each value of a boolean field.")
+@click.option("--by", multiple=True, metavar="FIELD", help="Also report metrics on each value of a field (true/false or a label).")
 @click.option("--min", "minimums", multiple=True, metavar="METRIC=VALUE", help="Exit 1 when METRIC is below VALUE.")
 @click.option("--max", "maximums", multiple=True, metavar="METRIC=VALUE", help="Exit 1 when METRIC is above VALUE.")
 @click.pass_obj

@@ -5,8 +5,8 @@ import re
 
 from rag import Answer, Progress
 
-__all__ = ["answer_markdown", "answer_text", "escape_markdown", "literal", "marked", "progress_text", "qualifier", "sources_text",
-           "store_markdown"]
+__all__ = ["answer_markdown", "answer_text", "escape_markdown", "human_date", "literal", "marked", "progress_text", "qualifier",
+           "sources_text", "store_markdown"]
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
@@ -78,27 +78,52 @@ def sources_text(answer: Answer) -> str:
 
 
 def answer_markdown(answer: Answer) -> str:
-    """An answer for the chat: the answer in bold, then numbered, clickable sources with date and quote."""
+    """An answer for the chat. A fact: its sentence with the answer in bold, once, and its source's number; an
+    explanation: the cited sentences; the latest: one line per story (headline, date, first sentence). Then the
+    numbered, clickable sources with their dates (a quote only where the answer above does not show it already),
+    and, for a follow-up, the standalone question it was asked as."""
+    parts = [f"_Asked as: {escape_markdown(answer.query)}_"] if answer.query else []
+    shown_quotes = 0
     if answer.abstained:
-        parts = [f"_{escape_markdown(answer.text)}_"]
+        parts.append(f"_{escape_markdown(answer.text)}_")
     elif answer.kind == "latest":
-        parts = ["\n".join(f"- {escape_markdown(line)}" for line in answer.text.split("\n"))]
+        parts.append("\n".join(f"- **{escape_markdown(c.title or c.article_id)}** · {escape_markdown(human_date(c.published))}"
+                               f" — {escape_markdown(c.quote)} \\[{n}\\]" for n, c in enumerate(answer.citations, start=1)))
+        shown_quotes = len(answer.citations)
     elif answer.kind == "explanatory":
-        parts = [escape_markdown(answer.text)]
+        parts.append(escape_markdown(answer.text))
+        shown_quotes = len(answer.citations)
+    elif answer.citations and answer.text.lower() in answer.citations[0].quote.lower():
+        parts.append(f"{marked(answer.citations[0].quote, answer.text)} \\[1\\]{escape_markdown(qualifier(answer))}")
+        shown_quotes = 1
     else:
-        parts = [f"**{escape_markdown(answer.text)}**{escape_markdown(qualifier(answer))}"]
-        if answer.citations:
-            parts.append(f"> {marked(answer.citations[0].quote, answer.text)} \\[1\\]")
-    if answer.query:
-        parts.append(f"<sub>searched for: {escape_markdown(answer.query)}</sub>")
+        parts.append(f"**{escape_markdown(answer.text)}**{escape_markdown(qualifier(answer))}")
     if answer.citations:
         parts.append("**Sources**")
         for number, c in enumerate(answer.citations, start=1):
             title = escape_markdown(c.title or c.article_id)
             link = f"[{title}]({_safe_url(c.url)})" if _safe_url(c.url) else title
-            date = f" · {escape_markdown(c.published)}" if c.published else ""
-            parts.append(f"{number}. {link}{date}\n   > {escape_markdown(c.quote)}")
+            date = f" · {escape_markdown(human_date(c.published))}" if c.published else ""
+            quote = f"\n   > {escape_markdown(c.quote)}" if number > shown_quotes else ""
+            parts.append(f"{number}. {link}{date}{quote}")
     return "\n\n".join(parts)
+
+
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def human_date(value: str | None) -> str:
+    """An ISO date or timestamp as people write it ("" for none; anything else as it is).
+
+    >>> human_date("2022-01-21"), human_date("2026-12-06T19:21:02.469+00:00"), human_date("soon")
+    ('21 Jan 2022', '6 Dec 2026, 19:21 UTC', 'soon')
+    """
+    match = re.match(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::[\d.]+)?(Z|[+-]00:?00)?)?", value or "")
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return value or ""
+    year, month, day, hour, minute, utc = match.groups()
+    text = f"{int(day)} {_MONTH_NAMES[int(month) - 1]} {year}"
+    return f"{text}, {hour}:{minute}{' UTC' if utc else ''}" if hour else text
 
 
 def marked(sentence: str, answer: str) -> str:
@@ -114,20 +139,20 @@ def marked(sentence: str, answer: str) -> str:
     return f"{escape_markdown(sentence[:at])}**{escape_markdown(sentence[at:end])}**{escape_markdown(sentence[end:])}"
 
 
-def store_markdown(articles: int, chunks: int, recent: list, feeds: list = ()) -> str:
-    """The side panel: what the store holds, the latest articles and the followed feeds."""
+def store_markdown(articles: int, chunks: int, recent: list, feeds: list = (), last_ingest: str | None = None) -> str:
+    """The side panel: what the store holds, the newest stories (by their date) and the followed feeds."""
     lines = [f"**{articles}** articles · **{chunks}** chunks", ""]
-    if recent:
-        lines += [f"Last ingest: {escape_markdown(recent[0].ingested_at)}", ""]
-        for article in recent:
-            date = f" ({escape_markdown(article.published)})" if article.published else ""
-            lines.append(f"- {escape_markdown(article.title or article.id)}{date}")
+    if last_ingest:
+        lines += [f"Last ingest: {escape_markdown(human_date(last_ingest))}", ""]
+    for article in recent:
+        date = f" ({escape_markdown(human_date(article.published))})" if article.published else ""
+        lines.append(f"- {escape_markdown(article.title or article.id)}{date}")
     if feeds:
         lines += ["", "**Feeds**", ""]
         for feed in feeds:
             errors = f", {len(feed.errors)} errors: {literal(feed.errors[0][:120])}" if feed.errors else ""
             lines.append(f"- {escape_markdown(feed.title) if feed.title else literal(feed.url)}: {feed.status}, "
-                         f"last refresh {literal(feed.last_refresh or 'never')}, "
+                         f"last refresh {escape_markdown(human_date(feed.last_refresh)) if feed.last_refresh else 'never'}, "
                          f"{feed.added} new, {feed.updated} updated{errors}")
     return "\n".join(lines)
 

@@ -24,12 +24,14 @@ METRIC_HELP = {
     "recall_at_k": ("an accepted answer occurs in one of the k retrieved passages", "answerable questions"),
     "mrr": ("1 / rank of the first retrieved passage holding an accepted answer", "answerable questions"),
     "mc_accuracy": ("the chosen option is the right one", "questions with choices"),
+    "answer_words_p50": ("median length of the answer in words (source markers left out)", "answerable questions answered"),
     "latency_p50_s": ("median seconds per answer (lower is better)", "all questions"),
     "latency_p95_s": ("95th percentile seconds per answer (lower is better)", "all questions"),
 }
 # The per-question field whose present values make each metric's denominator.
 _DENOMINATOR_FIELD = {"em": "em", "f1": "f1", "contains": "contains", "numeric_match": "numeric_match",
-                      "citation_precision": "citation_ok", "recall_at_k": "recall", "mrr": "rr", "mc_accuracy": "mc_correct"}
+                      "citation_precision": "citation_ok", "recall_at_k": "recall", "mrr": "rr", "mc_accuracy": "mc_correct",
+                      "answer_words_p50": "words"}
 # Our metric -> the anchors.json key it compares with.
 ANCHOR_KEYS = {"em": "em", "f1": "f1", "contains": "contains", "contains_in": "contains_in", "mc_accuracy": "mc"}
 

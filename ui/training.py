@@ -15,6 +15,8 @@ from rag.train import TrainConfig, train
 
 __all__ = ["train_command"]
 
+READER_STEPS, READER_ACCUMULATION = 300, 8  # --reader's defaults: 2,400 examples
+
 
 class StageBars:
     """One progress bar per training stage, on stderr."""
@@ -50,16 +52,26 @@ class StageBars:
 @click.option("--no-drafts", is_flag=True, help="Train without the embedded LLM's drafts (faster; no draft feature).")
 @click.option("--cache", type=click.Path(file_okay=False, path_type=Path),
               help="Where the training stores are kept between runs [NEWSQA_HOME/train-cache].")
+@click.option("--reader", is_flag=True, help="Fine-tune the embedded LLM as a news reader (a LoRA adapter written to "
+              "--out as reader.gguf) instead of the trees; resumes an interrupted run from --cache.")
+@click.option("--steps", type=click.IntRange(1), default=READER_STEPS, show_default=True,
+              help="With --reader: optimizer steps (each of --accumulation examples).")
+@click.option("--accumulation", type=click.IntRange(1), default=READER_ACCUMULATION, show_default=True,
+              help="With --reader: examples per optimizer step.")
 @click.pass_obj
-def train_command(services: Services, questions_file, corpus, out, max_articles, weeks, seed, no_drafts, cache):
-    """Learn the passage ranker, the answer scorer, abstention and multiple choice from a question set."""
-    require_training_packages()
+def train_command(services: Services, questions_file, corpus, out, max_articles, weeks, seed, no_drafts, cache, reader,
+                  steps, accumulation):
+    """Learn the passage ranker, the answer scorer, abstention and multiple choice from a question set (or, with
+    --reader, fine-tune the embedded LLM to read news)."""
+    require_training_packages(reader=reader)
     questions, errors = read_questions(questions_file)
     for error in errors:
         click.echo(f"{questions_file}: {error} (skipped)", err=True)
     if not questions:
         raise click.ClickException(f"no valid question in {questions_file}")
     cache = cache or services.settings.home / "train-cache"
+    if reader:
+        return _train_reader(services, questions, list(corpus), out, cache, seed, steps, accumulation)
     client = connect(replace(services.settings, home=cache, chroma_url=None))
     config = TrainConfig(weeks=weeks, max_articles=max_articles, seed=seed)
     bars = StageBars()
@@ -76,14 +88,48 @@ def train_command(services: Services, questions_file, corpus, out, max_articles,
 
 
 TRAINING_PACKAGES = {"sklearn": "scikit-learn"}  # import name: distribution, the `train` extra of pyproject.toml
+READER_PACKAGES = {"peft": "peft", "gguf": "gguf"}  # and for --reader
 
 
-def require_training_packages(find=importlib.util.find_spec) -> None:
+def require_training_packages(find=importlib.util.find_spec, reader: bool = False) -> None:
     """Say which packages `newsqa train` needs and how to install them, before any work is done."""
-    missing = [package for module, package in TRAINING_PACKAGES.items() if find(module) is None]
+    wanted = {**TRAINING_PACKAGES, **(READER_PACKAGES if reader else {})}
+    missing = [package for module, package in wanted.items() if find(module) is None]
     if missing:
         raise click.ClickException(f"newsqa train needs {', '.join(missing)}, which answering does not: "
                                    f"pip install 'newsqa[train]' (from the project: pip install -e '.[train]')")
+
+
+def _train_reader(services: Services, questions, corpus, out: Path, cache: Path, seed: int, steps: int,
+                  accumulation: int) -> None:
+    """Examples (made once into the cache), LoRA training (resumable), then the adapter into `out`."""
+    from rag.llm import embedded_model_path
+    from rag.train_reader import balanced, export_adapter, fit_reader, read_examples, reader_data
+
+    work = cache / "reader"
+    data = work / f"examples-{seed}.jsonl"
+    bars = StageBars()
+    started = time.perf_counter()
+    try:
+        made = None
+        if not data.exists():
+            made = reader_data(questions, corpus, services.chunker, data, seed=seed, progress=bars)
+            (work / f"examples-{seed}.json").write_text(json.dumps(made, indent=1))
+        examples = balanced(read_examples(data), seed)
+        gguf = embedded_model_path(services.settings.models_dir)
+        report = fit_reader(examples, gguf, work, steps=steps, accumulation=accumulation, seed=seed,
+                            threads=services.settings.threads, progress=bars)
+    finally:
+        bars.close()
+    adapter = export_adapter(work / "adapter", gguf, out / "reader.gguf", work)
+    made = made or json.loads((work / f"examples-{seed}.json").read_text())
+    kinds = {kind: sum(1 for e in examples if e.kind == kind) for kind in ("answer", "unknown", "choice")}
+    info = {"adapter": adapter.name, "prompt": "reader-v1", "seed": seed, "data": made, "balanced": kinds,
+            "training": report, "minutes": round((time.perf_counter() - started) / 60, 1)}
+    (out / "reader.json").write_text(json.dumps(info, ensure_ascii=False, indent=1) + "\n")
+    click.echo(f"reader trained on {report['examples_seen']} examples ({kinds}) in {info['minutes']} min: loss "
+               f"{report['loss_first_25']} -> {report['loss_last_25']}; adapter {adapter} "
+               f"({adapter.stat().st_size / 1e6:.1f} MB)")
 
 
 def summary(report: dict, out: Path, seconds: float) -> str:

@@ -1,0 +1,63 @@
+"""The fine-tuned reader: its prompt, the examples it learns from, and the models that carry its adapter."""
+
+import json
+import random
+
+import pytest
+
+from ingest import Article, Chunker
+from rag.evaluate import EvalQuestion
+from rag.models import Models
+from rag.reader import ReaderExample, choice_prompt, reader_examples, reader_prompt
+from rag.train_reader import balanced
+
+FERRY = Article("ferry-1", "Island ferry returns", published="2026-05-02",
+                text="The island ferry returned to service on Friday after six weeks of repairs. "
+                     "The operator said the Sea Lark carried 412 passengers on its first day back. "
+                     "A second boat joins the route in June.")
+ZOO = Article("zoo-1", "Zoo welcomes zebra", text="The city zoo welcomed a baby zebra named Stripe on Monday.")
+
+
+def chunked(*articles):
+    chunker = Chunker(lambda texts: [len(t.split()) for t in texts], max_tokens=60, overlap=10)
+    return [(a, chunker.chunk(a)) for a in articles]
+
+
+def test_the_reader_prompt_is_the_passage_and_the_question_without_examples():
+    prompt = reader_prompt("How many passengers did the ferry carry?", [])
+    assert prompt == "Passage:\nQuestion: How many passengers did the ferry carry?\nAnswer:"
+    assert "Choices: 405; 412; 420\nAnswer:" in choice_prompt("How many?", [], ["405", "412", "420"])
+
+
+def test_examples_answer_as_the_passage_writes_it_and_say_unknown_when_it_does_not():
+    asked = EvalQuestion("q1", "How many passengers did the Sea Lark carry on its first day back?", ("412",), True,
+                         choices=("405", "412", "420"), answer_index=(1,))
+    examples = list(reader_examples(asked, chunked(FERRY, ZOO), random.Random(0)))
+    kinds = [e.kind for e in examples]
+    assert kinds.count("choice") == 1 and "answer" in kinds
+    answered = next(e for e in examples if e.kind == "answer")
+    assert answered.target == " 412" and "412 passengers" in answered.prompt and answered.prompt.endswith("\nAnswer:")
+    assert next(e for e in examples if e.kind == "choice").target == " 412"
+    unknown = EvalQuestion("q2", "Who captains the Sea Lark?", ("Maria Lopez",), True)
+    assert {e.target for e in reader_examples(unknown, chunked(FERRY), random.Random(0))} == {" unknown"}
+
+
+def test_balanced_examples_keep_every_answer_and_few_unknowns():
+    examples = [ReaderExample(str(i), kind, "p", " t") for i, kind in
+                enumerate(["answer"] * 70 + ["unknown"] * 200 + ["choice"] * 50)]
+    kept = balanced(examples, seed=1)
+    counts = {k: sum(1 for e in kept if e.kind == k) for k in ("answer", "unknown", "choice")}
+    assert counts == {"answer": 70, "unknown": 30, "choice": 50}
+    assert [e.kind for e in kept] != sorted(e.kind for e in kept)  # shuffled
+
+
+def test_models_carry_the_reader_adapter_they_were_shipped_with(tmp_path):
+    Models.load().save(tmp_path)
+    assert Models.load(tmp_path).reader is None  # models made without a reader: the base model's few-shot prompt
+    (tmp_path / "reader.gguf").write_bytes(b"GGUF adapter bytes")
+    (tmp_path / "reader.json").write_text(json.dumps({"adapter": "reader.gguf", "prompt": "reader-v1"}))
+    reader = Models.load(tmp_path).reader
+    assert reader.adapter == tmp_path / "reader.gguf" and len(reader.digest) == 12
+    (tmp_path / "reader.json").write_text(json.dumps({"adapter": "reader.gguf", "prompt": "reader-v9"}))
+    with pytest.raises(ValueError, match="no usable newsqa models"):
+        Models.load(tmp_path)
