@@ -68,6 +68,7 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: setup chromium
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 	home=$$(mktemp -d); \
 	NEWSQA_HOME=$$home $(BIN)/newsqa eval seeds/questions.jsonl --corpus seeds/ $(GATES) && \

@@ -6,7 +6,7 @@ import resource
 import time
 from pathlib import Path
 
-from rag.metrics import percentile
+from rag.evaluate.metrics import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 RTQA = ROOT.parent / "shared" / "bench" / "rtqa-dev"

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from rag.train import EXTRA_PERIODS, held_out_periods  # noqa: F401 -- the slice is the library's to define
+from rag.training.periods import EXTRA_PERIODS, held_out_periods  # noqa: F401 -- the slice is the library's to define
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN = ROOT.parent / "shared" / "bench" / "rtqa-train"
@@ -23,7 +23,7 @@ OUT = ROOT / "reports" / "rtqa-heldout" / "data"
 def build(out: Path = OUT, train: Path = TRAIN) -> tuple[int, int]:
     """Write the held-out questions and their articles into `out`; (questions, articles)."""
     from rag.evaluate import read_questions
-    from rag.train import TrainConfig, assign_articles, split_periods
+    from rag.training.periods import TrainConfig, assign_articles, split_periods
 
     questions, _ = read_questions(train / "questions.jsonl")
     periods = split_periods(questions, TrainConfig.weeks)

@@ -19,7 +19,7 @@ from ingest.loaders import iter_articles
 from newsqa import Settings
 from newsqa.app import Services
 from rag.evaluate import read_questions
-from rag.metrics import first_rank
+from rag.evaluate.metrics import first_rank
 
 from .common import RTQA, machine, median, peak_rss_mb, runs, timed
 

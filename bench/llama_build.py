@@ -24,7 +24,7 @@ def child(home: str) -> None:
 
     from newsqa import Settings
     from newsqa.app import Services
-    from rag.native import load_cpu_backend
+    from rag.llm.native import load_cpu_backend
 
     from .answer import seed_questions
 

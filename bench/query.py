@@ -18,9 +18,9 @@ from chromadb.config import Settings as ChromaSettings
 from ingest import Article, ArticleStore, Chunk
 from ingest.loaders import iter_articles
 from newsqa import Settings
-from newsqa.app import build_embeddings
+from newsqa.build import build_embeddings
 from rag.evaluate import read_questions
-from rag.retrieve import Retriever
+from rag.retrieval.hybrid import Retriever
 
 from .common import RTQA, machine, median, p, peak_rss_mb, timed
 

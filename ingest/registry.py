@@ -12,10 +12,11 @@ import threading
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from newsqa.errors import StoreError
 
-__all__ = ["ChromaRegistry", "Record", "SqliteRegistry", "Table", "chroma_call", "sqlite_path_for"]
+__all__ = ["ChromaRegistry", "Record", "SqliteRegistry", "Table", "chroma_call", "open_client", "sqlite_path_for"]
 
 Record = tuple[str, str, dict]  # (article id, article text, metadata)
 
@@ -214,3 +215,27 @@ def chroma_call(method, *args, **kwargs):
         return method(*args, **kwargs)
     except Exception as exc:
         raise StoreError(f"the vector store failed: {exc}") from exc
+
+
+def open_client(url: str | None = None, path: Path | None = None):
+    """A Chroma client: the `chroma run` server at `url`, else the on-disk store at `path`."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if url:
+        parts = urlsplit(url)
+        try:
+            return chromadb.HttpClient(
+                host=parts.hostname, port=parts.port or (443 if parts.scheme == "https" else 8000),
+                ssl=parts.scheme == "https", settings=chroma_settings,
+            )
+        except Exception as exc:
+            raise StoreError(f"cannot reach the Chroma server at {url}: {exc}") from exc
+    if path is None:
+        raise ValueError("open_client needs a server url or a path")
+    Path(path).mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:
+        raise StoreError(f"cannot open the store at {path}: {exc}") from exc

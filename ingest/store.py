@@ -5,19 +5,17 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
-from pathlib import Path
-from urllib.parse import urlsplit
+from datetime import UTC, datetime
 
-import numpy as np
 from chromadb.errors import NotFoundError
 
 from newsqa.errors import StoreError
 
 from .registry import ChromaRegistry, Record, SqliteRegistry, chroma_call, sqlite_path_for
 from .types import Article, Chunk
+from .vectors import cosines, unit_mean
 
-__all__ = ["ArticleStore", "ExactStore", "Hit", "StoredArticle", "content_hash", "open_client"]
+__all__ = ["ArticleStore", "Hit", "StoredArticle", "chroma_where", "chunk_hit", "content_hash"]
 
 # How widely the HNSW index looks for a query's neighbours. Chroma's default (100) left 0.6 of the exact top 40
 # passages out per query on training stores of ~8,000 chunks, and gave 4 of 120 queries another pool in another
@@ -64,30 +62,6 @@ class Hit:
     published: str | None
     updated: str | None = None  # when the story changed after it was first seen
     relevance: float | None = None  # the learned ranker's probability that it answers the question
-
-
-def open_client(url: str | None = None, path: Path | None = None):
-    """A Chroma client: the `chroma run` server at `url`, else the on-disk store at `path`."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if url:
-        parts = urlsplit(url)
-        try:
-            return chromadb.HttpClient(
-                host=parts.hostname, port=parts.port or (443 if parts.scheme == "https" else 8000),
-                ssl=parts.scheme == "https", settings=chroma_settings,
-            )
-        except Exception as exc:
-            raise StoreError(f"cannot reach the Chroma server at {url}: {exc}") from exc
-    if path is None:
-        raise ValueError("open_client needs a server url or a path")
-    Path(path).mkdir(parents=True, exist_ok=True)
-    try:
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-    except Exception as exc:
-        raise StoreError(f"cannot open the store at {path}: {exc}") from exc
 
 
 class ArticleStore:
@@ -253,7 +227,7 @@ class ArticleStore:
                 documents=[c.text for _, c, _ in new],
                 metadatas=[{**_chunk_metadata(article, c), "embedder": embedder} for article, c, _ in new],
             )
-        now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        now = datetime.now(UTC).isoformat(timespec="milliseconds")
         # The registry keeps each article's text too: the chunks can always be rebuilt from it.
         records = [(article.id, article.text, _registry_record(article, version, chunks, previous.get(article.id), now))
                    for article, version, chunks, _ in items]
@@ -272,23 +246,24 @@ class ArticleStore:
         self._delete_stale({article_id: set()})
         return existed
 
-    def search(self, vector: Sequence[float], k: int) -> list[Hit]:
-        """The k nearest current chunks to a query vector, best first."""
+    def search(self, vector: Sequence[float], k: int, where: dict | None = None) -> list[Hit]:
+        """The k nearest current chunks to a query vector, best first; `where` (chunk metadata equal to its values,
+        such as {"source": "apnews.com"}) keeps only those chunks, in the vector index's own search."""
         if k < 1:
             raise ValueError(f"k must be positive, got {k}")
-        return self.current(self._nearest(vector, k + 10))[:k]  # 10 more: some may belong to old versions
+        return self.current(self._nearest(vector, k + 10, where))[:k]  # 10 more: some may belong to old versions
 
-    def _nearest(self, vector: Sequence[float], n: int) -> list[Hit]:
+    def _nearest(self, vector: Sequence[float], n: int, where: dict | None = None) -> list[Hit]:
         """The n nearest chunks to a query vector, current or not, by the vector index."""
         count = chroma_call(self.chunks.count)
         if count == 0:
             return []
         result = chroma_call(
             self.chunks.query, query_embeddings=[list(vector)], n_results=min(count, n),
-            include=["documents", "metadatas", "distances"],
+            include=["documents", "metadatas", "distances"], **({"where": chroma_where(where)} if where else {}),
         )
         rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
-        return [_hit(i, d, m, dist) for i, d, m, dist in rows]
+        return [chunk_hit(i, d, m, dist) for i, d, m, dist in rows]
 
     def hits(self, chunk_ids: Sequence[str], vector: Sequence[float]) -> list[Hit]:
         """Hits for given chunk ids (current ones only, in the given order), scored against a query vector."""
@@ -296,8 +271,9 @@ class ArticleStore:
             return []
         result = chroma_call(self.chunks.get, ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
         found = {}
-        for i, d, m, e in zip(result["ids"], result["documents"], result["metadatas"], result["embeddings"]):
-            found[i] = _hit(i, d, m, 1.0 - sum(a * b for a, b in zip(vector, e)))
+        similar = cosines(vector, result["embeddings"])
+        for i, d, m, cosine in zip(result["ids"], result["documents"], result["metadatas"], similar):
+            found[i] = chunk_hit(i, d, m, 1.0 - cosine)
         return self.current([found[i] for i in chunk_ids if i in found])
 
     def current(self, hits: Sequence[Hit]) -> list[Hit]:
@@ -331,7 +307,7 @@ class ArticleStore:
         if not size:
             raise StoreError("the store has articles but no chunk vectors; rebuild it with `newsqa ingest --rebuild`")
         # an article whose chunks are gone (a damaged store) keeps its record and text, with a zero vector
-        self.registry.put(records, [_unit_mean([vectors[c] for c in ids if c in vectors], size) for ids in chunk_ids])
+        self.registry.put(records, [unit_mean([vectors[c] for c in ids if c in vectors], size) for ids in chunk_ids])
 
     def _migrate_legacy(self, batch: int = 200) -> None:
         """Stores written before the registry had its own table kept it in a `<name>_articles` collection with
@@ -361,47 +337,6 @@ class ArticleStore:
                     self.client.delete_collection(name)
 
 
-class ExactStore(ArticleStore):
-    """An ArticleStore searched exactly: the query against every chunk's vector (NumPy), nearest first and ties
-    by chunk id, instead of through the HNSW index, whose misses at the edge of a pool differ between processes
-    over the same files (1 of 598 training pools even with ef_search 400). For stores that fit in memory:
-    `newsqa train`'s periods (~8,000 chunks, 12 MB), so that it makes the same models from the same cache."""
-
-    _vectors: tuple[str | None, list[str], np.ndarray] | None = None  # (generation, ids sorted, their vectors)
-
-    def _nearest(self, vector: Sequence[float], n: int) -> list[Hit]:
-        """The n nearest chunks to a query vector, every stored vector compared."""
-        ids, matrix = self._all_vectors()
-        if not ids:
-            return []
-        query = np.asarray(vector, dtype=np.float64)
-        if query.shape != (matrix.shape[1],):
-            raise StoreError(f"the query vector has {query.size} numbers, the store's vectors {matrix.shape[1]}")
-        norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
-        cosine = matrix @ query / np.where(norms > 0, norms, 1.0)
-        nearest = np.argsort(-cosine, kind="stable")[:n]  # ids are sorted: ties go by id
-        found = chroma_call(self.chunks.get, ids=[ids[i] for i in nearest], include=["documents", "metadatas"])
-        records = {i: (d, m) for i, d, m in zip(found["ids"], found["documents"], found["metadatas"])}
-        return [_hit(ids[i], *records[ids[i]], 1.0 - cosine[i]) for i in nearest if ids[i] in records]
-
-    def _all_vectors(self, batch: int = 2000) -> tuple[list[str], np.ndarray]:
-        """The id (sorted) and vector of every chunk of an article's current version, read again only after a
-        write (and not kept when a write came while they were read)."""
-        generation = self.generation()
-        if self._vectors is not None and self._vectors[0] == generation:
-            return self._vectors[1], self._vectors[2]
-        listed = {c for _, chunks in self.versions().values() for c in chunks}
-        vectors = {}
-        for offset in range(0, self.chunk_count(), batch):
-            page = chroma_call(self.chunks.get, limit=batch, offset=offset, include=["embeddings"])
-            vectors.update((i, v) for i, v in zip(page["ids"], page["embeddings"]) if i in listed)
-        ids = sorted(vectors)
-        matrix = np.asarray([vectors[i] for i in ids], dtype=np.float64) if ids else np.zeros((0, 0))
-        if self.generation() == generation:
-            self._vectors = (generation, ids, matrix)
-        return ids, matrix
-
-
 def _registry_record(article: Article, version: str, chunks: Sequence[Chunk], previous: StoredArticle | None,
                      now: str) -> dict:
     content = content_hash(article.text)
@@ -422,6 +357,16 @@ def _registry_record(article: Article, version: str, chunks: Sequence[Chunk], pr
     }
 
 
+def chroma_where(equal: dict) -> dict:
+    """Chroma's `where` for chunk metadata equal to each of the values (Chroma takes one key per condition).
+
+    >>> chroma_where({"source": "a.example"}), chroma_where({"source": "a.example", "title": "T"})
+    ({'source': 'a.example'}, {'$and': [{'source': 'a.example'}, {'title': 'T'}]})
+    """
+    conditions = [{key: value} for key, value in equal.items()]
+    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+
+
 def _chunk_metadata(article: Article, chunk: Chunk) -> dict:
     meta = {"article_id": article.id, "ord": chunk.ord, "title": article.title}
     for key in ("url", "source", "published"):
@@ -430,23 +375,12 @@ def _chunk_metadata(article: Article, chunk: Chunk) -> dict:
     return meta
 
 
-def _hit(chunk_id: str, text: str, meta: dict, distance: float) -> Hit:
+def chunk_hit(chunk_id: str, text: str, meta: dict, distance: float) -> Hit:
     return Hit(
         chunk_id=chunk_id, article_id=meta["article_id"], text=text, score=round(1.0 - float(distance), 4),
         ord=int(meta.get("ord", 0)), title=meta.get("title", ""), url=meta.get("url"),
         source=meta.get("source"), published=meta.get("published"),
     )
-
-
-def _unit_mean(rows: list[list[float]], size: int) -> list[float]:
-    """The mean of the rows scaled to length 1 (zeros of `size` for no rows).
-
-    >>> _unit_mean([[1.0, 0.0], [0.0, 1.0]], 2), _unit_mean([], 2)
-    ([0.7071067811865475, 0.7071067811865475], [0.0, 0.0])
-    """
-    mean = [sum(column) / len(rows) for column in zip(*rows)] if rows else [0.0] * size
-    norm = sum(x * x for x in mean) ** 0.5 or 1.0
-    return [x / norm for x in mean]
 
 
 def _article(article_id: str, text: str, meta: dict) -> Article:

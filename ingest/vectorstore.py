@@ -22,7 +22,7 @@ from .pipeline import Ingestor
 from .store import ArticleStore, Hit, content_hash
 from .types import Article
 
-__all__ = ["NewsVectorStore", "hit_document"]
+__all__ = ["NewsVectorStore", "document_hit", "hit_document"]
 
 _ARTICLE_FIELDS = ("title", "url", "source", "published")
 
@@ -32,8 +32,21 @@ def hit_document(hit: Hit) -> Document:
     return Document(
         id=hit.chunk_id, page_content=hit.text,
         metadata={"article_id": hit.article_id, "title": hit.title, "url": hit.url, "published": hit.published,
-                  "source": hit.source, "chunk_id": hit.chunk_id, "score": hit.score, "relevance": hit.relevance},
+                  "source": hit.source, "chunk_id": hit.chunk_id, "score": hit.score, "relevance": hit.relevance,
+                  "ord": hit.ord, "updated": hit.updated},
     )
+
+
+def document_hit(document: Document) -> Hit:
+    """The chunk a Document of `hit_document` stands for.
+
+    >>> hit = Hit("a:1", "a", "The storm hit.", 0.5, 2, "Storm", None, "x.example", "2026-03-02", relevance=0.9)
+    >>> document_hit(hit_document(hit)) == hit
+    True
+    """
+    meta = document.metadata
+    return Hit(meta["chunk_id"], meta["article_id"], document.page_content, meta["score"], meta.get("ord", 0),
+               meta["title"], meta["url"], meta["source"], meta["published"], meta.get("updated"), meta.get("relevance"))
 
 
 class NewsVectorStore(VectorStore):
@@ -65,17 +78,27 @@ class NewsVectorStore(VectorStore):
             raise ValueError("; ".join(f"{s.where}: {s.reason}" for s in report.skipped))
         return [a.id for a in articles]
 
-    def similarity_search_with_score(self, query: str, k: int = 4, **kwargs: Any) -> list[tuple[Document, float]]:
-        """The k chunks nearest to `query` (current versions only), with their cosine similarity."""
-        _no_filters(kwargs)
-        return [(hit_document(h), h.score) for h in self.store.search(self.embeddings.embed_query(query), k)]
+    def similarity_search_with_score(self, query: str, k: int = 4, filter: dict | None = None,
+                                     **kwargs: Any) -> list[tuple[Document, float]]:
+        """The k chunks nearest to `query` (current versions only), with their cosine similarity; `filter` keeps those
+        whose metadata equals its values (article_id, source, title, url, published) and, with "published_after" /
+        "published_before" (ISO dates, inclusive), those published in that range."""
+        return self._nearest(self.embeddings.embed_query(query), k, filter)
 
-    def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
-        return [doc for doc, _ in self.similarity_search_with_score(query, k, **kwargs)]
+    def similarity_search(self, query: str, k: int = 4, filter: dict | None = None, **kwargs: Any) -> list[Document]:
+        return [doc for doc, _ in self.similarity_search_with_score(query, k, filter)]
 
-    def similarity_search_by_vector(self, embedding: list[float], k: int = 4, **kwargs: Any) -> list[Document]:
-        _no_filters(kwargs)
-        return [hit_document(h) for h in self.store.search(embedding, k)]
+    def similarity_search_by_vector(self, embedding: list[float], k: int = 4, filter: dict | None = None,
+                                    **kwargs: Any) -> list[Document]:
+        return [doc for doc, _ in self._nearest(embedding, k, filter)]
+
+    def _nearest(self, vector: list[float], k: int, filter: dict | None) -> list[tuple[Document, float]]:
+        keep = _metadata_filter(filter)  # checks the keys; equal values are the index's to find, dates are kept here
+        equal = {key: value for key, value in (filter or {}).items() if key in _EQUAL_KEYS}
+        dated = any(key in _RANGE_KEYS for key in filter or {})
+        window = max(10 * k, 50) if dated else k  # Chroma compares numbers only: a date range thins the nearest
+        found = [(hit_document(h), h.score) for h in self.store.search(vector, window, where=equal or None)]
+        return [(doc, score) for doc, score in found if keep(doc.metadata)][:k]
 
     def _select_relevance_score_fn(self):
         return lambda score: score  # already a cosine similarity, higher is closer
@@ -85,7 +108,7 @@ class NewsVectorStore(VectorStore):
         chunk: its whole article goes); True when every one was in the store."""
         if not ids:
             raise ValueError("name the article ids to delete")
-        return all([self.store.delete(self._article_id(i)) for i in ids])
+        return all([self.store.delete(self._article_id(i)) for i in ids])  # noqa: C419 -- every one, not to the first miss
 
     def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
         """The articles with these ids, whole, as Documents (ids not in the store are left out)."""
@@ -114,9 +137,35 @@ class NewsVectorStore(VectorStore):
         return store
 
 
-def _no_filters(kwargs: dict) -> None:
-    if kwargs.get("filter"):
-        raise ValueError("NewsVectorStore searches take no filter; NewsRetriever (rag.chains) filters by date and source")
+_EQUAL_KEYS = ("article_id", "source", "title", "url", "published")
+_RANGE_KEYS = ("published_after", "published_before")
+
+
+def _metadata_filter(conditions: dict | None):
+    """A test of a Document's metadata for a search's `filter` (None: everything passes).
+
+    >>> keep = _metadata_filter({"source": "x.example", "published_after": "2026-03-01"})
+    >>> keep({"source": "x.example", "published": "2026-03-02"}), keep({"source": "x.example", "published": "2026-02-28"})
+    (True, False)
+    >>> _metadata_filter({"author": "A"})
+    Traceback (most recent call last):
+    ...
+    ValueError: a NewsVectorStore filter takes article_id, source, title, url, published, published_after, published_before; got author
+    """
+    if not conditions:
+        return lambda meta: True
+    unknown = sorted(set(conditions) - set(_EQUAL_KEYS) - set(_RANGE_KEYS))
+    if unknown:
+        raise ValueError(f"a NewsVectorStore filter takes {', '.join(_EQUAL_KEYS + _RANGE_KEYS)}; got {', '.join(unknown)}")
+    after, before = conditions.get("published_after"), conditions.get("published_before")
+
+    def keep(meta: dict) -> bool:
+        if any(meta.get(key) != conditions[key] for key in _EQUAL_KEYS if key in conditions):
+            return False
+        day = (meta.get("published") or "")[:10]
+        return (not after or day >= str(after)[:10]) and (not before or bool(day) and day <= str(before)[:10])
+
+    return keep
 
 
 def _article(text: str, meta: dict, given_id: str | None) -> Article:

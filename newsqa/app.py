@@ -1,28 +1,25 @@
 """The composition root: the only place that turns `Settings` into parts (store, embedder, LLM, QA, ingest).
 
-The CLI, the HTTP API, the chat, `bench/` and `QA.from_settings` all build through `Services`;
-deeper code takes the parts it needs as arguments.
+The CLI, the HTTP API, the chat, `bench/` and scripts (`open_qa()`) all build through `Services`; deeper code
+takes the parts it needs as arguments. The embedder and the LLM are made by `newsqa.build`, which the probes'
+child processes use too.
 """
 
 from functools import cached_property
-
-from langchain_core.embeddings import Embeddings
 
 from ingest import ArticleStore, Chunker, Ingestor
 from ingest.lexical import LexicalIndex
 from ingest.lock import StoreLock
 from ingest.maintenance import check
-from ingest.registry import Table
-from ingest.store import open_client
-from rag import QA, GenerationLLM, Retriever
-from rag.llm import embedded_llm, openai_chat
-from rag.models import Models, Reader
-from rag.reader import reader_prompt
+from ingest.registry import Table, open_client
+from rag import QA, Retriever
+from rag.learned.models import Models
 
+from .build import build_embeddings, build_llm
 from .probe import Prober
 from .settings import Settings
 
-__all__ = ["Services", "build_embeddings", "build_llm", "connect"]
+__all__ = ["Services", "connect", "open_qa"]
 
 
 def connect(settings: Settings):
@@ -30,29 +27,15 @@ def connect(settings: Settings):
     return open_client(settings.chroma_url, settings.chroma_dir)
 
 
-def build_embeddings(settings: Settings) -> Embeddings:
-    """The embedder the settings name: OpenVINO int8 (default), OpenVINO in the CPU's default precision,
-    or sentence-transformers (torch)."""
-    from ingest.embed import MiniLMEmbeddings, OpenVINOEmbeddings
+def open_qa(settings: Settings | None = None, **parts) -> QA:
+    """A QA over the configured store, embedder, LLM and learned models (`Settings.from_env()` by default);
+    `store=`, `embeddings=`, `llm=` (any LangChain LLM or chat model) replace the configured ones. It takes no store
+    lock, as a script reading beside `newsqa serve` expects:
 
-    if settings.embedder == "torch":
-        return MiniLMEmbeddings()
-    precision = "int8" if settings.embedder == "openvino-int8" else "default"
-    return OpenVINOEmbeddings(settings.models_dir, precision=precision)
-
-
-def build_llm(settings: Settings, reader: Reader | None = None) -> GenerationLLM:
-    """The LLM the settings ask for: the embedded GGUF (with the fine-tuned `reader`'s adapter and prompt, when the
-    learned models have one and NEWSQA_READER is not 0), or an OpenAI-compatible server (which writes answers)."""
-    if settings.llm == "openai":
-        chat = openai_chat(settings.openai_model, settings.openai_base_url, settings.openai_api_key)
-        return GenerationLLM(chat, name=f"OpenAI-compatible ({settings.openai_model})", writes=True, parallel=True)
-    reader = reader if settings.reader else None
-    llm = embedded_llm(settings.models_dir, cpu=settings.llama_cpu, n_ctx=settings.llm_ctx, n_threads=settings.threads,
-                       lora=reader.adapter if reader else None)
-    if reader is None:
-        return GenerationLLM(llm, name="embedded")
-    return GenerationLLM(llm, name=f"embedded reader {reader.digest}", prompt=reader_prompt)
+        from newsqa.app import open_qa
+        answer = open_qa().ask("How many prisoners were recaptured?")
+    """
+    return Services(settings or Settings.from_env(), exclusive=None, **parts).qa
 
 
 class Services:

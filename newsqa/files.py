@@ -1,27 +1,45 @@
 """Files written whole or not at all: a reader (or a process killed mid-write) never sees half of one."""
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["write_atomically"]
+__all__ = ["replacing", "write_atomically"]
+
+
+@contextlib.contextmanager
+def replacing(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
+    """A fresh file beside `path` (unique to this writer) for the block to write by any means; renamed over `path`
+    when the block ends, removed when it fails (atomic on one file system).
+
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "sub" / "model.bin"
+    >>> with replacing(target) as temporary:
+    ...     _ = temporary.write_bytes(b"weights")
+    >>> target.read_bytes(), [p.name for p in target.parent.iterdir()]
+    (b'weights', ['model.bin'])
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def write_atomically(path: Path, data: bytes | str) -> None:
-    """Write `data` to a temporary file beside `path`, then rename it over `path` (atomic on one file system).
+    """Write `data` to a temporary file beside `path`, then rename it over `path` (see `replacing`).
 
     >>> import tempfile
     >>> target = Path(tempfile.mkdtemp()) / "sub" / "state.json"
     >>> write_atomically(target, '{"ok": true}'); target.read_text()
     '{"ok": true}'
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # unique per writer
-    temporary = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with replacing(path) as temporary:
+        temporary.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)

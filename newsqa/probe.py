@@ -12,7 +12,6 @@ The child: `python -m newsqa.probe llm|embedder SETTINGS_JSON` prints one JSON l
 
 import hashlib
 import json
-import os
 import platform
 import signal
 import subprocess
@@ -22,6 +21,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .errors import ConfigError, ModelError
+from .files import write_atomically
 from .settings import Settings
 
 __all__ = ["COMPONENTS", "NativeCrash", "Prober", "crash_message"]
@@ -65,10 +65,7 @@ class Prober:
         found = self.run(settings, component)
         remembered = _read_json(cache)  # another process may have written meanwhile
         remembered[key] = found
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cache.with_name(f".{cache.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(remembered, indent=1))
-        temporary.replace(cache)
+        write_atomically(cache, json.dumps(remembered, indent=1))
         return found
 
     def run(self, settings: Settings, component: str) -> dict:
@@ -91,7 +88,7 @@ class Prober:
         if component == "embedder":
             other = "openvino" if settings.embedder == "torch" else "torch"
             return f"export NEWSQA_EMBEDDER={other}"
-        from rag.native import VARIANT_FLAGS, cpu_flags, pick_variant, variants
+        from rag.llm.native import VARIANT_FLAGS, cpu_flags, pick_variant, variants
 
         shipped = variants()
         if not shipped:  # a llama.cpp built for one CPU, such as pip's -march=native build
@@ -150,7 +147,7 @@ def _reader_digest(settings: Settings) -> str | None:
     """The adapter the embedded LLM would load (a new one is probed again), None without one."""
     if not settings.reader:
         return None
-    from rag.models import Models
+    from rag.learned.models import Models
 
     try:
         reader = Models.load(settings.learned_models).reader
@@ -172,7 +169,7 @@ def _cpu_identity() -> dict:
 
 
 def _llama_libraries() -> list:
-    from rag.native import library_dir
+    from rag.llm.native import library_dir
 
     try:
         return sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in library_dir().glob("*.so*"))
@@ -201,10 +198,9 @@ def _child(component: str, passed: dict) -> dict:
         # llama.cpp directly, not through LangChain: the same native code, a second less to start.
         import llama_cpp
 
+        from rag.learned.models import Models
         from rag.llm import embedded_model_path, silence_llama_cpp
-        from rag.native import load_cpu_backend
-
-        from rag.models import Models
+        from rag.llm.native import load_cpu_backend
 
         silence_llama_cpp()
         variant = load_cpu_backend(settings.llama_cpu)
@@ -214,7 +210,7 @@ def _child(component: str, passed: dict) -> dict:
                                 lora_path=str(reader.adapter) if reader else None)
         text = model.create_completion(_PROMPT, max_tokens=8, temperature=0.0)["choices"][0]["text"]
         return {"llama_cpu": variant, "generated": len(text), **({"reader": reader.digest} if reader else {})}
-    from .app import build_embeddings
+    from .build import build_embeddings
 
     embedder = build_embeddings(settings)
     vectors = embedder.embed_documents(["A short sentence.", _PROMPT * 4])

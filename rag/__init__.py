@@ -1,4 +1,5 @@
-"""Retrieval, answers with citations, and the Python QA API: `QA.from_settings().ask("...")`."""
+"""Retrieval, answers with citations, and the Python QA API: `QA(retriever, llm, models).ask("...")` (a script
+builds one from the settings with `newsqa.app.open_qa()`)."""
 
 from newsqa.errors import (
     ConfigError,
@@ -7,11 +8,10 @@ from newsqa.errors import (
     QuestionError,
     StoreError,
 )
-
-from .llm import GenerationLLM
-from .qa import QA, check_question
-from .retrieve import Retriever
-from .types import NOT_FOUND, Answer, Citation, Progress
+from rag.llm import GenerationLLM
+from rag.qa import QA, check_question
+from rag.retrieval.hybrid import Retriever
+from rag.types import NOT_FOUND, Answer, Citation, Progress
 
 __all__ = [
     "Answer",

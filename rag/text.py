@@ -1,13 +1,13 @@
-"""Answer-level text helpers: numbers and SQuAD normalisation (word helpers live in ingest.text)."""
+"""Answer-level text helpers: numbers, SQuAD normalisation, whether a text holds an answer and how a sentence
+writes it (the word helpers, stems and stopwords, live in ingest.text)."""
 
 import re
 import string
 import unicodedata
+from collections.abc import Sequence
 
-from ingest.text import STOPWORDS, content_words, stem, words
-
-__all__ = ["STOPWORDS", "content_words", "normalise_answer", "number_runs", "number_words_as_digits", "numbers_in",
-           "stem", "trim_span", "words"]
+__all__ = ["contains", "digits", "normalise_answer", "number_runs", "number_words_as_digits", "numbers_in", "trim_span",
+           "written_as"]
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?![\w])")
 
@@ -151,3 +151,34 @@ def number_words_as_digits(text: str) -> str:
 def digits(value: float) -> str:
     """A number as its shortest digits: 5000.0 -> "5000", 1.5 -> "1.5"."""
     return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def contains(text: str, golds: Sequence[str]) -> float:
+    """1.0 when a normalised gold answer occurs as whole words in the normalised text.
+
+    >>> contains("They caught around 104 militants.", ["104"]), contains("1040 people", ["104"])
+    (1.0, 0.0)
+    """
+    haystack = f" {normalise_answer(text)} "
+    return float(any(normalise_answer(g) and f" {normalise_answer(g)} " in haystack for g in golds))
+
+
+def written_as(sentence: str, said: str) -> str | None:
+    """The words of `sentence` that normalise to `said`, as the sentence writes them.
+
+    >>> written_as("Councillor Pat O’Neill chaired the vote.", normalise_answer("pat o'neill"))
+    'Pat O’Neill'
+    >>> written_as("The Islamic State group claimed it.", "islamic state group")
+    'Islamic State group'
+    >>> written_as("Ana Ruiz of the Harbour Workers Union (HWU) spoke.", "harbour workers union hwu")
+    'Harbour Workers Union (HWU)'
+    """
+    tokens = list(re.finditer(r"\S+", sentence))
+    size = len(said.split())
+    for start in range(len(tokens)):
+        if not normalise_answer(tokens[start].group()):  # "the", "a": the answer starts at its first word
+            continue
+        for end in range(start + 1, min(len(tokens), start + size + 2) + 1):
+            if normalise_answer(" ".join(t.group() for t in tokens[start:end])) == said:
+                return trim_span(sentence[tokens[start].start():tokens[end - 1].end()])
+    return None

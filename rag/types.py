@@ -33,6 +33,13 @@ class Citation:
     score: float
     source: str | None = None  # the site or file the article came from
 
+    @classmethod
+    def of(cls, hit, quote: str, chunk_id: str | None = None) -> "Citation":
+        """The citation of a passage (an ingest.store.Hit) quoting `quote` (from its chunk `chunk_id`, when another
+        chunk of the article than the hit's holds it)."""
+        return cls(hit.article_id, hit.title, hit.url, hit.published, chunk_id or hit.chunk_id, quote, hit.score,
+                   hit.source)
+
 
 @dataclass(frozen=True)
 class Answer:

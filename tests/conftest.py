@@ -11,10 +11,10 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models.fake import FakeListLLM
 
 from ingest import ArticleStore
+from ingest.text import content_words
 from newsqa import Settings
 from newsqa.app import Services
 from rag import GenerationLLM
-from rag.text import content_words
 
 SEED_ARTICLE = "seeds/000_60b8ed085d617c0b.txt"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -4,9 +4,9 @@ import pytest
 
 from ingest import Article
 from ingest.store import Hit
-from rag.answers import CANDIDATE_FEATURES, candidate_pool, candidate_rows
-from rag.candidates import answer_type, display_text, extract_candidates, question_focus
-from rag.evidence import Evidence, select_evidence
+from rag.answer.candidates import answer_type, display_text, extract_candidates, question_focus
+from rag.answer.evidence import Evidence, select_evidence
+from rag.answer.scoring import CANDIDATE_FEATURES, candidate_pool, candidate_rows
 from ui.format import answer_text
 
 from .conftest import SEED_ARTICLE

@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rag import QuestionError
-from rag.client import NewsQAClient, ServerError
 from ui.api import create_api
+from ui.client import NewsQAClient, ServerError
 
 from .conftest import SEED_ARTICLE
 

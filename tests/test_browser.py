@@ -154,7 +154,7 @@ HOSTILE = {
 
 
 def test_hostile_article_renders_as_inert_text(page, live_server):
-    from rag.client import NewsQAClient
+    from ui.client import NewsQAClient
 
     from .conftest import LIVE_TOKEN
 

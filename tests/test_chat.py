@@ -3,7 +3,7 @@ import re
 import pytest
 
 from rag import Answer, Citation
-from rag.followup import Turn
+from rag.answer.followup import Turn
 from ui.chat import chat_replies, create_app
 from ui.format import answer_markdown, answer_text, escape_markdown, store_markdown
 

@@ -105,9 +105,10 @@ def test_overlap_must_be_under_half_the_chunk():
 
 
 def test_real_tokenizer_keeps_seed_chunks_inside_the_embedder_window():
+    from pathlib import Path
+
     from ingest.embed import MiniLMEmbeddings
     from ingest.loaders import load_file
-    from pathlib import Path
 
     embedder = MiniLMEmbeddings()
     [seed] = load_file(Path("seeds/000_60b8ed085d617c0b.txt"))

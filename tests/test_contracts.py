@@ -9,10 +9,11 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_core.documents import Document
 
 from ingest import Article, ArticleStore, Chunker, Ingestor
-from ingest.store import SEARCH_EF, ExactStore
+from ingest.exact import ExactStore
+from ingest.store import SEARCH_EF
 from ingest.vectorstore import NewsVectorStore
 from newsqa import Settings
-from newsqa.app import build_embeddings
+from newsqa.build import build_embeddings
 from newsqa.errors import StoreError
 
 from .conftest import FakeEmbeddings
@@ -177,8 +178,13 @@ def test_store_as_a_langchain_vector_store(ingestor):
     assert doc.metadata["article_id"] == ids[1] and doc.metadata["title"] == "Zoo welcomes zebra" and 0 < score <= 1
     assert vectors.as_retriever(search_kwargs={"k": 1}).invoke("storm power")[0].metadata["article_id"] == "storm"
     assert [d.id for d in vectors.get_by_ids(["storm", "nope"])] == ["storm"]
-    with pytest.raises(ValueError, match="no filter"):
-        vectors.similarity_search("storm", filter={"source": "x"})
+    assert vectors.similarity_search("zebra at the zoo", k=2, filter={"article_id": "storm"})[0].metadata["article_id"] == "storm"
+    assert vectors.similarity_search("storm", filter={"source": "nowhere.example"}) == []
+    dated = vectors.similarity_search("storm power", k=2, filter={"published_after": "2026-03-15"})
+    assert [d.metadata["article_id"] for d in dated] == [ids[1]]  # the storm carries no date: outside any range
+    assert vectors.similarity_search("zoo", filter={"published_before": "2026-03-31"}) == []
+    with pytest.raises(ValueError, match="got author"):
+        vectors.similarity_search("storm", filter={"author": "x"})
     found = vectors.similarity_search("storm power", k=1)
     assert vectors.delete([d.id for d in found]) and ingestor.store.counts()[0] == 1  # a chunk's id deletes its article
     assert vectors.delete([ids[1]]) and ingestor.store.counts()[0] == 0

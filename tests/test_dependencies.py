@@ -52,9 +52,27 @@ def test_every_imported_package_is_declared():
 def test_scikit_learn_is_for_training_only():
     runtime, extras = declared()
     assert "scikit-learn" in extras["train"] and "scikit-learn" not in runtime
-    assert imported_distributions()["scikit-learn"] == {"rag/gbm.py", "rag/linear.py"}  # their fit(), for train
-    serving = ("import sys, ui.api, ui.chat, ui.cli, rag, rag.models; rag.models.Models.load(); "
+    assert imported_distributions()["scikit-learn"] == {"rag/training/estimators.py"}  # the one place that fits
+    serving = ("import sys, ui.api, ui.chat, ui.cli, rag, rag.learned; rag.learned.Models.load(); "
                "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))")
     done = subprocess.run([sys.executable, "-c", serving], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def _lint_imports(root: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(Path(sys.executable).with_name("lint-imports")), "--no-cache"], cwd=root,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_import_contracts_hold_and_catch_the_next_circle(tmp_path):
+    import shutil
+
+    assert _lint_imports(Path(ROOT)).returncode == 0
+    for part in (*PACKAGES, "bench"):  # the same code with one import against the design: rag using the UI
+        shutil.copytree(Path(ROOT) / part, tmp_path / part, ignore=shutil.ignore_patterns("*.json", "*.gguf", "data"))
+    shutil.copy(Path(ROOT) / "pyproject.toml", tmp_path)
+    text = tmp_path / "rag" / "text.py"
+    text.write_text(text.read_text() + "\nfrom ui.format import answer_text  # noqa\n")
+    broken = _lint_imports(tmp_path)
+    assert broken.returncode == 1 and "One way" in broken.stdout and "rag.text -> ui.format" in broken.stdout

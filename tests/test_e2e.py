@@ -80,11 +80,11 @@ def test_the_embedded_llm_judges_continuations_side_by_side_without_disturbing_i
     llm = real.qa.llm
     prompt = ("Passage: Officials said 104 prisoners were recaptured after the attack on the jail, and 20 guards died.\n"
               "Question: How many prisoners were recaptured?\nAnswer:")
-    before = llm.generate(prompt, stop=["\n"])
+    before = llm.invoke(prompt, stop=["\n"])
     beside_other, beside_itself = llm.logprobs(prompt, [" 104\n", " the jail\n"]), llm.logprobs(prompt, [" 104\n", " 104\n"])
     assert llm.judges and all(tokens and all(lp <= 0 for lp in tokens) for tokens in beside_other + beside_itself)
     assert sum(beside_other[0]) > sum(beside_other[1]) + 5  # the passage's count is far likelier than a place
     assert beside_other[0] == pytest.approx(beside_itself[0], abs=1e-6)  # each sequence sees only the prompt and itself
     # The same tokens in another row of the batch differ by float rounding only (llama.cpp's kernels tile rows).
     assert sum(beside_itself[1]) == pytest.approx(sum(beside_itself[0]), abs=0.25)
-    assert llm.generate(prompt, stop=["\n"]) == before  # judging leaves the cached prompt as generation needs it
+    assert llm.invoke(prompt, stop=["\n"]) == before  # judging leaves the cached prompt as generation needs it

@@ -75,8 +75,8 @@ def test_aggregate_by_hand():
 
 
 def test_a_follow_up_is_scored_after_its_conversation_is_asked_through(make_services):
+    from rag.answer.followup import Turn
     from rag.evaluate import EvalQuestion, score_question
-    from rag.followup import Turn
 
     services = make_services(" Farhad Shami", " unknown")
     services.ingestor.ingest_paths(["seeds/000_60b8ed085d617c0b.txt"])

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from ingest.feeds import article_from_url
-from ingest.web import FetchError, Fetcher, canonical_url
+from ingest.web import Fetcher, FetchError, canonical_url
 from rag import QA
 from ui.cli import cli
 

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from rag.gbm import Trees
+from rag.learned.trees import Trees
+from rag.training.estimators import trees_of
 
 FEATURES = ("a", "b", "c")
 
@@ -19,7 +20,7 @@ def test_packed_trees_score_like_scikit_learn():
 
     x, y = data()
     model = GradientBoostingClassifier(n_estimators=40, max_depth=3, learning_rate=0.1, random_state=0).fit(x, y)
-    trees = Trees.from_sklearn(model, FEATURES)
+    trees = trees_of(model, FEATURES)
     probe = data(n=300, seed=9)[0]
     # thresholds are kept to 6 decimals in JSON, so a row exactly on a split could differ: none is here
     assert np.allclose(trees.raw(probe), model.decision_function(probe), atol=1e-5)

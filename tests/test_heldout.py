@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from bench.heldout import EXTRA_PERIODS, held_out_periods
-from rag.train import TrainConfig, choose_periods
+from rag.training.periods import TrainConfig, choose_periods
 
 
 @dataclass

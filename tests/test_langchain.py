@@ -5,7 +5,6 @@ from datetime import date
 
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.chat_history import InMemoryChatMessageHistory
 from langchain_core.language_models.fake import FakeListLLM
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.prompts import PromptTemplate
@@ -13,8 +12,8 @@ from langchain_core.runnables import RunnableLambda
 from langchain_core.tracers.run_collector import RunCollectorCallbackHandler
 
 from rag import QA, Answer, QuestionError
-from rag.chains import NewsRetriever, with_message_history
-from rag.followup import Turn
+from rag.answer.followup import Turn
+from rag.chains import with_message_history
 
 ARTICLES = [
     {"id": "bridge-1", "title": "Riverton opens its new bridge", "published": "2026-03-02", "url": "https://a.example/1",
@@ -34,7 +33,7 @@ def ingest(services, tmp_path):
 
 
 def test_retriever_returns_documents_with_article_metadata(make_services, tmp_path):
-    retriever = NewsRetriever(retriever=ingest(make_services(), tmp_path), k=2)
+    retriever = ingest(make_services(), tmp_path).filtered(k=2)
     docs = retriever.invoke("Elm Street bridge")
     assert {d.metadata["article_id"] for d in docs} == {"bridge-1", "bridge-2"}
     assert set(docs[0].metadata) >= {"article_id", "title", "url", "published", "chunk_id", "score"}
@@ -43,14 +42,28 @@ def test_retriever_returns_documents_with_article_metadata(make_services, tmp_pa
 
 def test_filters_are_fields(make_services, tmp_path):
     base = ingest(make_services(), tmp_path)
-    after = NewsRetriever(retriever=base, published_after=date(2026, 4, 1)).invoke("Elm Street bridge")
+    after = base.filtered(published_after=date(2026, 4, 1)).invoke("Elm Street bridge")
     assert [d.metadata["article_id"] for d in after] == ["bridge-2"]
-    one = NewsRetriever(retriever=base, source="a.example").invoke("Elm Street bridge")
+    one = base.filtered(source="a.example").invoke("Elm Street bridge")
     assert {d.metadata["article_id"] for d in one} == {"bridge-1"}
+    assert base.source is None and base.published_after is None  # a filtered copy leaves the original as it was
+    with pytest.raises(TypeError, match="got sauce"):
+        base.filtered(sauce="a.example")
+
+
+def test_the_generation_llm_is_a_runnable(make_services, tmp_path):
+    qa = seeded_qa(make_services, tmp_path, " Oslo", " Bergen")
+    runs = RunCollectorCallbackHandler()
+    chain = PromptTemplate.from_template("Question: {q}\nAnswer:") | qa.llm.bind(stop=["\n"])
+    assert chain.invoke({"q": "Which city?"}, config={"callbacks": [runs]}) == " Oslo"
+    (root,) = runs.traced_runs  # the model's run is a child of the chain's: the wrapper passes the config on
+    assert [child.run_type for child in root.child_runs][-1] == "llm"
+    assert root.child_runs[-1].inputs["prompts"] == ["Question: Which city?\nAnswer:"]
+    assert "".join(qa.llm.stream("Question: Which town?\nAnswer:")) == " Bergen"
 
 
 def test_the_retriever_composes_in_an_lcel_chain(make_services, tmp_path):
-    retriever = NewsRetriever(retriever=ingest(make_services(), tmp_path), k=2)
+    retriever = ingest(make_services(), tmp_path).filtered(k=2)
     seen = []
 
     def format_docs(docs):
@@ -106,7 +119,7 @@ def test_qa_composes_in_lcel(make_services, tmp_path):
     assert chain.invoke("Elm Street bridge").startswith("$4.2 million")
 
 
-def test_callbacks_see_retrieval_and_the_llm_as_child_runs_and_progress_events(make_services, tmp_path):
+def test_callbacks_see_a_retriever_run_and_the_llm_as_child_runs_and_progress_events(make_services, tmp_path):
     qa = seeded_qa(make_services, tmp_path, "$4.2 million")
     runs = RunCollectorCallbackHandler()
     events = []
@@ -118,15 +131,18 @@ def test_callbacks_see_retrieval_and_the_llm_as_child_runs_and_progress_events(m
     qa.invoke("How much did the Elm Street bridge cost?", config={"callbacks": [runs, Progress()]})
     (root,) = runs.traced_runs
     children = {child.name: child for child in root.child_runs}
-    assert root.name == "newsqa" and {"retrieve", "FakeListLLM"} <= set(children)
+    assert root.name == "newsqa" and {"Retriever", "FakeListLLM"} <= set(children)
     assert children["FakeListLLM"].run_type == "llm"
+    retrieval = children["Retriever"]  # a retriever run, with the ranked passages as its Documents
+    assert retrieval.run_type == "retriever" and retrieval.outputs["documents"]
+    assert retrieval.outputs["documents"][0].metadata["article_id"].startswith("bridge")
     assert [data["stage"] for name, data in events if name == "newsqa_progress"] == ["searching", "checking"]
 
 
 def test_qa_keeps_a_conversation_in_message_history(make_services, tmp_path):
     qa = seeded_qa(make_services, tmp_path, "$4.2 million", "unknown", "doubled")
     sessions = {}
-    chat = with_message_history(qa, lambda session_id: sessions.setdefault(session_id, InMemoryChatMessageHistory()))
+    chat = with_message_history(qa, sessions)
     config = {"configurable": {"session_id": "reader-1"}}
     first = chat.invoke({"question": "How much did the Elm Street bridge cost?"}, config=config)
     seen = {}
@@ -140,7 +156,9 @@ def test_qa_keeps_a_conversation_in_message_history(make_services, tmp_path):
     chat.invoke({"question": "And what happened to its traffic?"}, config=config)
     assert first.content.startswith("$4.2 million") and first.response_metadata["citations"]
     assert seen["history"] == [Turn("How much did the Elm Street bridge cost?", "$4.2 million")]  # with its answer
-    assert [m.type for m in sessions["reader-1"].messages] == ["human", "ai", "human", "ai"]
+    assert [m.type for m in sessions["reader-1"]] == ["human", "ai", "human", "ai"]
+    with pytest.raises(QuestionError, match="session_id"):
+        chat.invoke({"question": "Which bridge?"})
 
 
 def test_qa_rejects_an_input_without_a_question(make_services, tmp_path):
@@ -154,7 +172,15 @@ def test_qa_rejects_an_input_without_a_question(make_services, tmp_path):
 def test_any_langchain_llm_can_be_passed_in(make_services, tmp_path):
     services = make_services()
     ingest(services, tmp_path)
-    qa = QA(services.qa.retriever, FakeListLLM(responses=["$4.2 million"]))
+    qa = QA(services.qa.retriever, FakeListLLM(responses=["$4.2 million"]), services.qa.models)
     assert qa.llm.writes is False and qa.invoke("How much did the Elm Street bridge cost?").text.startswith("$4.2")
-    chat = QA(services.qa.retriever, FakeListChatModel(responses=["It cost $4.2 million [1]."]))
+    chat = QA(services.qa.retriever, FakeListChatModel(responses=["It cost $4.2 million [1]."]), services.qa.models)
     assert chat.llm.writes is True
+
+
+def test_the_qa_retriever_is_a_langchain_retriever(make_services, tmp_path):
+    qa = seeded_qa(make_services, tmp_path, "$4.2 million")
+    docs = qa.retriever.invoke("Elm Street bridge")
+    assert docs and all(d.metadata["article_id"].startswith("bridge") for d in docs[:2]) and len(docs) <= qa.retriever.k
+    titles = (qa.retriever | RunnableLambda(lambda found: [d.metadata["title"] for d in found])).invoke("Elm Street bridge")
+    assert titles == [d.metadata["title"] for d in docs]

@@ -2,6 +2,7 @@ import pytest
 
 from ingest import Article, Chunker, Ingestor
 from ingest.lexical import LexicalIndex
+from newsqa.app import open_qa
 
 
 @pytest.fixture
@@ -78,12 +79,11 @@ def test_bm25_prefers_rare_terms_and_shorter_documents(ingestor, store):
 
 
 def test_qa_ranks_the_dense_and_lexical_pools_together(settings, store, embeddings, ingestor):
-    from rag import QA
 
     from .conftest import fake_llm
 
     ingestor.ingest([article("a1", "The zeppelin landed in Riverton."), article("a2", "A flood closed schools.")])
-    qa = QA.from_settings(settings, store=store, embeddings=embeddings, llm=fake_llm())
+    qa = open_qa(settings, store=store, embeddings=embeddings, llm=fake_llm())
     assert qa.retriever.lexical is not None and qa.retriever.ranker is qa.models.ranker
     [first, *_] = qa.retriever.retrieve("zeppelin")
     assert first.article_id == "a1" and 0 < first.relevance <= 1
@@ -96,8 +96,6 @@ def test_the_cache_is_data_and_a_planted_pickle_never_runs(settings, store, embe
     damaged data, with a warning, and the index is rebuilt from the store."""
     import pickle
 
-    from rag import QA
-
     from .conftest import fake_llm
     from .test_train import Exploit
 
@@ -108,7 +106,7 @@ def test_the_cache_is_data_and_a_planted_pickle_never_runs(settings, store, embe
     (lexical / "test.pickle").write_bytes(pickle.dumps(Exploit(str(marker))))
     (lexical / "test.json").write_bytes(pickle.dumps(Exploit(str(marker))))
     with caplog.at_level("WARNING", logger="newsqa.lexical"):
-        qa = QA.from_settings(settings, store=store, embeddings=embeddings, llm=fake_llm())
+        qa = open_qa(settings, store=store, embeddings=embeddings, llm=fake_llm())
         [first, *_] = qa.retriever.retrieve("zeppelin")
     assert not marker.exists()
     assert first.article_id == "a1"

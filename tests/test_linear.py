@@ -5,9 +5,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from rag.linear import Linear
-from rag.models import Models
-from rag.train import fit_choices
+from rag.learned.linear import Linear
+from rag.learned.models import Models
+from rag.training.estimators import fit_linear
+from rag.training.fit import fit_choices
 
 FEATURES = ("a", "b", "c")
 
@@ -24,7 +25,7 @@ def test_linear_scores_like_scikit_learn_on_standardized_rows():
     from sklearn.preprocessing import StandardScaler
 
     x, y = data()
-    model = Linear.fit(x, y, FEATURES, strength=0.5)
+    model = fit_linear(x, y, FEATURES, strength=0.5)
     scaler = StandardScaler().fit(x)
     reference = LogisticRegression(C=0.5, max_iter=5000).fit(scaler.transform(x), y)
     probe = data(n=50, seed=9)[0]
@@ -36,12 +37,12 @@ def test_linear_scores_like_scikit_learn_on_standardized_rows():
 def test_a_constant_feature_keeps_no_weight_and_bad_input_is_a_clear_error():
     x, y = data()
     x[:, 2] = 7.0
-    model = Linear.fit(x, y, FEATURES)
+    model = fit_linear(x, y, FEATURES)
     assert model.scale[2] == 1.0 and model.weights[2] == 0.0 and np.isfinite(model.raw(x)).all()
     with pytest.raises(ValueError, match="3 columns"):
-        Linear.fit(x[:, :2], y, FEATURES)
+        fit_linear(x[:, :2], y, FEATURES)
     with pytest.raises(ValueError, match="both classes"):
-        Linear.fit(x, np.ones(len(x)), FEATURES)
+        fit_linear(x, np.ones(len(x)), FEATURES)
     with pytest.raises(ValueError, match="differ in length"):
         Linear.from_dict({**model.to_dict(), "weights": [1.0]})
 
@@ -49,7 +50,7 @@ def test_a_constant_feature_keeps_no_weight_and_bad_input_is_a_clear_error():
 def test_a_linear_choice_model_is_saved_and_loaded_as_one(tmp_path):
     shipped = Models.load()
     rows = np.random.default_rng(0).normal(size=(40, len(shipped.choices.features)))
-    linear = Linear.fit(rows, [0, 1] * 20, shipped.choices.features)
+    linear = fit_linear(rows, [0, 1] * 20, shipped.choices.features)
     replace(shipped, choices=linear).save(tmp_path)
     loaded = Models.load(tmp_path)
     assert loaded.choices == linear and loaded.ranker.trees == shipped.ranker.trees
@@ -75,7 +76,7 @@ def test_multiple_choice_keeps_the_model_most_often_right_out_of_fold():
 def test_a_feature_constant_at_an_inexact_value_scores_finite():
     x, y = data()
     x[:, 2] = 0.3  # its spread is ~1e-17, not 0
-    model = Linear.fit(x, y, FEATURES)
+    model = fit_linear(x, y, FEATURES)
     assert model.scale[2] == 1.0 and abs(model.weights[2]) < 1e-6 and np.isfinite(model.raw(x)).all()
     with pytest.raises(ValueError, match="not positive"):
         Linear.from_dict({**model.to_dict(), "scale": [1.0, 0.0, 1.0]})
@@ -90,7 +91,7 @@ def test_an_unreadable_choice_model_is_a_clear_error_and_only_choices_may_be_lin
     with pytest.raises(ConfigError, match="not a linear model"):
         Models.load(tmp_path)
     shipped.save(tmp_path)
-    linear = Linear.fit(*data(), FEATURES)
+    linear = fit_linear(*data(), FEATURES)
     linear.save(tmp_path / "ranker.json")
     with pytest.raises(ConfigError, match="not a tree model"):
         Models.load(tmp_path)

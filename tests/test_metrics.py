@@ -1,6 +1,6 @@
 import pytest
 
-from rag.metrics import contains, exact_match, f1, first_rank, normalised_numbers, numeric_match, percentile
+from rag.evaluate.metrics import contains, exact_match, f1, first_rank, normalised_numbers, numeric_match, percentile
 from rag.text import normalise_answer
 
 

@@ -4,8 +4,6 @@
 from ingest import Article, Chunker
 from ingest.news import classify_paragraphs, news_text
 
-from .conftest import fake_llm
-
 WRAPPED = Article(
     id="wrapped-1", title="Council approves harbor budget", published="2026-04-02", authors=("Maria Lopez",),
     text="Maria Lopez\nUSA TODAY\nApril 2, 2026, 12:07 p.m.\n"

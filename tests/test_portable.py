@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from newsqa import ModelError
 from newsqa.app import Services
 from newsqa.probe import NativeCrash, Prober
-from rag import native
-from rag.native import VARIANT_FLAGS, cpu_flags, library_dir, pick_variant, variants
+from rag.llm import native
+from rag.llm.native import VARIANT_FLAGS, cpu_flags, library_dir, pick_variant, variants
 from ui.cli import cli
 
 from .conftest import ROOT, FakeEmbeddings

@@ -11,9 +11,9 @@ from ingest.loaders import SUPPORTED_SUFFIXES, iter_articles
 from ingest.news import news_text
 from newsqa import QuestionError
 from rag import check_question
-from rag.answers import CANDIDATE_FEATURES, candidate_pool, candidate_rows
-from rag.candidates import extract_candidates
-from rag.evidence import select_evidence
+from rag.answer.candidates import extract_candidates
+from rag.answer.evidence import select_evidence
+from rag.answer.scoring import CANDIDATE_FEATURES, candidate_pool, candidate_rows
 
 from .conftest import FakeEmbeddings
 

@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from ingest.store import Hit
-from newsqa.app import Services
+from newsqa.app import Services, open_qa
 from rag import (
     NOT_FOUND,
     QA,
@@ -15,11 +15,11 @@ from rag import (
     Retriever,
     check_question,
 )
-from rag.answers import Scored
-from rag.candidates import Candidate, display_text
-from rag.evidence import Evidence, select_evidence, supporting
-from rag.judge import Judge
-from rag.prompt import answer_prompt
+from rag.answer.candidates import Candidate, display_text
+from rag.answer.evidence import Evidence, select_evidence, supporting
+from rag.answer.scoring import Scored
+from rag.learned.judge import Judge
+from rag.llm.prompts import answer_prompt
 
 from .conftest import SEED_ARTICLE, fake_llm, judging_llm
 
@@ -151,15 +151,15 @@ def test_retriever_rejects_bad_k(store, embeddings):
         Retriever(store, embeddings, k=0)
 
 
-def test_qa_from_settings_uses_the_parts_passed_in(settings, store, embeddings):
-    qa = QA.from_settings(settings, store=store, embeddings=embeddings, llm=fake_llm("x"))
+def test_open_qa_uses_the_parts_passed_in(settings, store, embeddings):
+    qa = open_qa(settings, store=store, embeddings=embeddings, llm=fake_llm("x"))
     assert qa.retriever.store is store and qa.retriever.k == settings.top_k
 
 
-def test_qa_from_settings_reads_beside_a_writer(settings, embeddings):
+def test_open_qa_reads_beside_a_writer(settings, embeddings):
     writer = Services(settings, embeddings=embeddings, llm=fake_llm())  # holds the store alone, as `newsqa serve` does
     writer.ingestor.ingest_paths([SEED_ARTICLE])
-    qa = QA.from_settings(settings, embeddings=embeddings, llm=fake_llm(" 104"))
+    qa = open_qa(settings, embeddings=embeddings, llm=fake_llm(" 104"))
     assert qa.retriever.store.counts() == writer.store.counts() and "lock" in writer.__dict__
 
 
@@ -177,8 +177,8 @@ def test_a_span_the_model_answered_passes_the_kind_gate(seeded):
 
 
 def test_the_draft_answers_in_its_own_words_only_when_a_sentence_about_the_question_holds_them():
-    from rag.qa import drafted_answer
-    from rag.terms import key_terms
+    from rag.answer.factoid import drafted_answer
+    from rag.answer.terms import key_terms
 
     question = "Which group claimed the attack on the prison?"
     hit = Hit("a:0", "a", "", 0.9, 0, "Islamic State attacks Syrian prison", None, None, "2022-01-21")
@@ -205,7 +205,7 @@ def test_a_grounded_draft_is_the_answer_and_its_sentence_the_citation(seeded):
 def test_passage_age_counts_from_the_newest_passage_the_pool_has():
     from datetime import date
 
-    from rag.features import PASSAGE_FEATURES, Asked, PoolEntry, passage_rows
+    from rag.retrieval.features import PASSAGE_FEATURES, Asked, PoolEntry, passage_rows
 
     def entry(article: str, published: str) -> PoolEntry:
         hit = Hit(f"{article}:0", article, "The council met on Monday.", 0.5, 0, "Council meets", None, None, published)

@@ -7,9 +7,10 @@ import pytest
 
 from ingest import Article, Chunker
 from rag.evaluate import EvalQuestion
-from rag.models import Models
-from rag.reader import ReaderExample, choice_prompt, reader_examples, reader_prompt
-from rag.train_reader import balanced
+from rag.learned.models import Models
+from rag.llm.prompts import choice_prompt, reader_prompt
+from rag.training.reader import balanced
+from rag.training.reader_data import ReaderExample, reader_examples
 
 FERRY = Article("ferry-1", "Island ferry returns", published="2026-05-02",
                 text="The island ferry returned to service on Friday after six weeks of repairs. "

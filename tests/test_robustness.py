@@ -12,11 +12,11 @@ import pytest
 
 from ingest import ArticleStore, Chunker
 from ingest.lexical import LexicalIndex
+from ingest.loaders import iter_articles
 from ingest.lock import StoreLock
 from ingest.maintenance import audit
-from ingest.loaders import iter_articles
-
 from rag import QA, Retriever
+from rag.learned import Models
 
 from .conftest import ROOT, FakeEmbeddings, fake_llm
 
@@ -102,7 +102,7 @@ def test_killed_ingests_leave_exactly_the_corpus_after_a_rerun(tmp_path):
     question = f"How many people did the festival in {TOWNS[7]} draw?"
     retriever = Retriever(store, FakeEmbeddings(), lexical=LexicalIndex())
     assert retriever.retrieve(question)[0].chunk_id in stored.chunk_ids
-    answer = QA(retriever, fake_llm(" unknown")).ask(question)
+    answer = QA(retriever, fake_llm(" unknown"), Models.load()).ask(question)
     assert answer.text == "1007" and not answer.abstained
     [cited, *_] = answer.citations
     assert cited.article_id == "a007" and cited.chunk_id in stored.chunk_ids
@@ -195,6 +195,6 @@ def test_an_article_of_one_enormous_line_with_zero_width_characters(make_service
     # Plain fusion ranks here, as in the killed-ingest test: over fake cosines and 59 passages of one article in the
     # pool (far outside what it was fitted on), the learned ranker puts filler passages first.
     retriever = Retriever(services.store, services.embeddings, lexical=LexicalIndex())
-    answer = QA(retriever, services.llm).ask("How many visitors did the lantern festival draw?")
+    answer = QA(retriever, services.llm, Models.load()).ask("How many visitors did the lantern festival draw?")
     assert answer.text == "3,400" and not answer.abstained
     assert answer.citations[0].article_id == "huge-line" and "3,400" in answer.citations[0].quote

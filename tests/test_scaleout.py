@@ -9,9 +9,9 @@ import pytest
 
 from newsqa import Settings
 from newsqa.app import Services
-from rag.client import NewsQAClient
 from rag.llm import embedded_model_path
 from rag.text import numbers_in
+from ui.client import NewsQAClient
 
 from .conftest import ROOT, SEED_ARTICLE
 from .servers import chroma_server, free_port, newsqa_server, wait_for_http
@@ -42,7 +42,7 @@ def llama_server(tmp_path_factory):
     port = free_port()
     log = open(tmp_path_factory.mktemp("logs") / "llama-server.log", "wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "rag.llama_server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
+        [sys.executable, "-m", "newsqa.llama_server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
          "--n_ctx", "2048", "--model_alias", "gemma-3-270m"],
         stdout=log, stderr=subprocess.STDOUT,
     )
@@ -60,7 +60,7 @@ def test_openai_compatible_llm_backend(llama_server, tmp_path):
     services = Services(settings)
     assert services.llm.name == "OpenAI-compatible (gemma-3-270m)"
     services.ingestor.ingest_paths([f"{ROOT}/{SEED_ARTICLE}"])
-    draft = services.llm.generate("Question: What is 2 + 2?\nAnswer:", stop=["\n"])
+    draft = services.llm.invoke("Question: What is 2 + 2?\nAnswer:", stop=["\n"])
     assert isinstance(draft, str)
     assert services.llm.writes  # an OpenAI-compatible model writes the answer, and newsqa checks it
     answer = services.qa.ask("How many prisoners were recaptured?")

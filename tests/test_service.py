@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from rag.client import NewsQAClient
+from ui.client import NewsQAClient
 
 from .conftest import ROOT
 from .servers import chroma_server, free_port, newsqa_server

@@ -4,7 +4,7 @@ and latest news over the seed article and invented ones (fake embeddings, real C
 import pytest
 
 from rag import Answer
-from rag.shapes import question_kind, topic
+from rag.answer.shapes import question_kind, topic
 
 from .conftest import SEED_ARTICLE
 

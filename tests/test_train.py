@@ -13,16 +13,16 @@ from chromadb.config import Settings as ChromaSettings
 from click.testing import CliRunner
 
 from ingest import Chunker
-from newsqa.app import Services
 from newsqa import ConfigError
-from rag import QA
-from rag.answers import CANDIDATE_FEATURES
-from rag.choices import CHOICE_FEATURES
+from newsqa.app import Services, open_qa
+from rag.answer.choices import CHOICE_FEATURES
+from rag.answer.scoring import CANDIDATE_FEATURES
 from rag.evaluate import read_questions
-from rag.features import PASSAGE_FEATURES
-from rag.judge import Judge
-from rag.models import Models
-from rag.train import TrainConfig, split_periods, train
+from rag.learned.judge import Judge
+from rag.learned.models import Models
+from rag.retrieval.features import PASSAGE_FEATURES
+from rag.training.periods import TrainConfig, split_periods
+from rag.training.pipeline import train
 from ui.cli import cli
 
 from .conftest import FakeEmbeddings, fake_llm, judging_llm
@@ -110,7 +110,7 @@ def test_the_command_writes_models_newsqa_answers_with(small_world, tmp_path, se
     assert "multiple choice, out of fold:" in result.output
     assert json.loads((out / "report.json").read_text())["training"]["questions"] == 28
     models = Models.load(out)
-    qa = QA.from_settings(settings.with_(learned_models=out), store=services.store, embeddings=services.embeddings,
+    qa = open_qa(settings.with_(learned_models=out), store=services.store, embeddings=services.embeddings,
                           llm=fake_llm(" 1000"))
     assert qa.models.threshold == models.threshold and qa.retriever.ranker.trees == models.ranker.trees
 
@@ -121,18 +121,18 @@ def test_unusable_model_directories_are_a_clear_error(tmp_path):
 
 
 def test_cached_examples_are_keyed_by_the_code_that_drafts_them_too(small_world, tmp_path, monkeypatch):
-    from rag import train as training
+    from rag.training import examples as training
 
     periods = split_periods(read_questions(small_world / "questions.jsonl")[0], 1)
-    before = training._ExampleCache(tmp_path, periods, TrainConfig(weeks=1), drafts=True).key
+    before = training.ExampleCache(tmp_path, periods, TrainConfig(weeks=1), drafts=True).key
     root = tmp_path / "package"
-    for name in ("rag/prompt.py", "ingest/store.py"):
+    for name in ("rag/llm/prompts.py", "ingest/store.py"):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text("EVIDENCE_SENTENCES = 3\n")
-    monkeypatch.setattr(training, "__file__", str(root / "rag" / "train.py"))
-    keys = [training._ExampleCache(tmp_path, periods, TrainConfig(weeks=1), drafts=True).key]
-    (root / "rag" / "prompt.py").write_text("EVIDENCE_SENTENCES = 2\n")  # another draft prompt: other drafts
-    keys.append(training._ExampleCache(tmp_path, periods, TrainConfig(weeks=1), drafts=True).key)
+    monkeypatch.setattr(training, "__file__", str(root / "rag" / "training" / "examples.py"))
+    keys = [training.ExampleCache(tmp_path, periods, TrainConfig(weeks=1), drafts=True).key]
+    (root / "rag" / "llm" / "prompts.py").write_text("EVIDENCE_SENTENCES = 2\n")  # another draft prompt: other drafts
+    keys.append(training.ExampleCache(tmp_path, periods, TrainConfig(weeks=1), drafts=True).key)
     assert len({before, *keys}) == 3
 
 
@@ -207,10 +207,10 @@ class Exploit:
 
 
 def test_cached_examples_are_keyed_by_the_llm_that_drafts_them(small_world, tmp_path):
-    from rag import train as training
+    from rag.training import examples as training
 
     periods = split_periods(read_questions(small_world / "questions.jsonl")[0], 1)
-    keys = {name: training._ExampleCache(tmp_path, periods, TrainConfig(weeks=1), drafts=name).key
+    keys = {name: training.ExampleCache(tmp_path, periods, TrainConfig(weeks=1), drafts=name).key
             for name in (True, "embedded", "embedded reader 0123456789ab", False)}
     assert keys[True] == keys["embedded"]  # the base model: as before
     assert len({keys[True], keys["embedded reader 0123456789ab"], keys[False]}) == 3

@@ -9,8 +9,9 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from newsqa.app import Services
 from rag import QA
+from rag.answer.written import check_reply
 from rag.llm import GenerationLLM
-from rag.writer import check_reply, writer_prompt
+from rag.llm.prompts import writer_prompt
 
 from .conftest import SEED_ARTICLE
 
@@ -23,14 +24,14 @@ def cite(reply: str, prompt: str) -> str:
 
 
 class Citing:
-    """What GenerationLLM drives: `stream(prompt, stop, **kwargs)`, here a chat model whose replies are
-    templates filled in from the prompt's numbered passages."""
+    """What GenerationLLM drives (a Runnable's `stream(prompt, config, stop=..., **kwargs)`), here a chat model whose
+    replies are templates filled in from the prompt's numbered passages."""
 
     def __init__(self, *replies: str):
         self.chat = FakeListChatModel(responses=list(replies))
 
-    def stream(self, prompt, stop=None, **kwargs):
-        yield cite(self.chat.invoke(prompt, stop=stop).content, prompt)
+    def stream(self, prompt, config=None, *, stop=None, **kwargs):
+        yield cite(self.chat.invoke(prompt, config, stop=stop).content, prompt)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from ingest import SUPPORTED_SUFFIXES, Skipped
 from newsqa import ConfigError, NewsQAError
 from newsqa.app import Services
 from rag import Answer
-from rag.followup import Turn
+from rag.answer.followup import Turn
 
 from .format import (
     answer_markdown,
@@ -181,6 +181,24 @@ def password_check(secret: str) -> Callable[[str, str], bool]:
 def create_app(services: Services, uploads: bool = True, admin_link: bool = False) -> gr.Blocks:
     """The chat UI wired to the services; `uploads` shows the panels that add articles and follow feeds (their
     handlers are never public API endpoints); `admin_link` points to the login page that has them."""
+    with gr.Blocks(title="newsqa") as app:
+        gr.Markdown("## newsqa · ask the news\nAnswers come only from the ingested articles, with their sources.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                _chat_column(services)
+            with gr.Column(scale=1):
+                gr.Markdown("### Store")
+                panel = gr.Markdown(lambda: _store_panel(services), elem_id="store-panel")
+                gr.Button("Refresh", size="sm").click(lambda: _store_panel(services), outputs=panel)
+                if uploads:
+                    _upload_panels(services, panel)
+                elif admin_link:
+                    gr.Markdown("To add articles or follow feeds, [sign in](admin/).", elem_id="admin-link")
+    return app
+
+
+def _chat_column(services: Services) -> None:
+    """The conversation: the chat, its examples, the question box (with stop), and the `ask` API endpoint."""
 
     def respond(message, shown, turns):
         shown = [*(shown or []), {"role": "user", "content": escape_markdown(message or "")},
@@ -198,6 +216,20 @@ def create_app(services: Services, uploads: bool = True, admin_link: bool = Fals
         """The cited answer to one question, as Markdown (the chat's own answer, without a conversation)."""
         return [reply.markdown for reply in chat_replies(services, question)][-1]
 
+    chatbot = gr.Chatbot(height=520, sanitize_html=True, label="Chat", elem_id="chat", feedback_options=None,
+                         examples=[{"text": e} for e in EXAMPLES])
+    turns = gr.State([])  # the turns a follow-up may lean on: answered questions only
+    box = gr.Textbox(placeholder="Ask a question about the articles…", elem_id="question", show_label=False,
+                     max_length=services.settings.max_question_chars, submit_btn=True, stop_btn=True)
+    asking = box.submit(respond, [box, chatbot, turns], [box, chatbot, turns], api_visibility="private")
+    box.stop(None, None, None, cancels=[asking], api_visibility="private")
+    chatbot.example_select(example, [chatbot, turns], [box, chatbot, turns], api_visibility="private")
+    gr.api(ask, api_name="ask")
+
+
+def _upload_panels(services: Services, panel: gr.Markdown) -> None:
+    """Adding articles (files) and following feeds; the page's own buttons only, never a client library's."""
+
     def follow(url, progress=gr.Progress()):
         return follow_feed(services, url), _store_panel(services)
 
@@ -208,40 +240,18 @@ def create_app(services: Services, uploads: bool = True, admin_link: bool = Fals
         paths = [f if isinstance(f, str) else f.name for f in files or []]
         return ingest_uploads(services, paths, progress), _store_panel(services)
 
-    with gr.Blocks(title="newsqa") as app:
-        gr.Markdown("## newsqa · ask the news\nAnswers come only from the ingested articles, with their sources.")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chatbot = gr.Chatbot(height=520, sanitize_html=True, label="Chat", elem_id="chat", feedback_options=None,
-                                     examples=[{"text": e} for e in EXAMPLES])
-                turns = gr.State([])  # the turns a follow-up may lean on: answered questions only
-                box = gr.Textbox(placeholder="Ask a question about the articles…", elem_id="question", show_label=False,
-                                 max_length=services.settings.max_question_chars, submit_btn=True, stop_btn=True)
-                asking = box.submit(respond, [box, chatbot, turns], [box, chatbot, turns], api_visibility="private")
-                box.stop(None, None, None, cancels=[asking], api_visibility="private")
-                chatbot.example_select(example, [chatbot, turns], [box, chatbot, turns], api_visibility="private")
-                gr.api(ask, api_name="ask")
-            with gr.Column(scale=1):
-                gr.Markdown("### Store")
-                panel = gr.Markdown(lambda: _store_panel(services), elem_id="store-panel")
-                gr.Button("Refresh", size="sm").click(lambda: _store_panel(services), outputs=panel)
-                if uploads:
-                    private = {"api_visibility": "private"}  # the page's own buttons only, never a client library
-                    gr.Markdown("### Add articles")
-                    files = gr.File(file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), elem_id="upload")
-                    status = gr.Markdown(elem_id="upload-status")
-                    gr.Button("Ingest", elem_id="ingest").click(upload, inputs=files, outputs=[status, panel], **private)
-                    gr.Markdown("### Follow a feed")
-                    feed_url = gr.Textbox(placeholder="https://example.com/rss.xml", show_label=False, elem_id="feed-url")
-                    feed_status = gr.Markdown(elem_id="feed-status")
-                    with gr.Row():
-                        gr.Button("Follow", elem_id="follow").click(follow, inputs=feed_url, outputs=[feed_status, panel],
-                                                                    **private)
-                        gr.Button("Stop following", elem_id="unfollow").click(unfollow, inputs=feed_url,
-                                                                              outputs=[feed_status, panel], **private)
-                elif admin_link:
-                    gr.Markdown("To add articles or follow feeds, [sign in](admin/).", elem_id="admin-link")
-    return app
+    private = {"api_visibility": "private"}
+    gr.Markdown("### Add articles")
+    files = gr.File(file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), elem_id="upload")
+    status = gr.Markdown(elem_id="upload-status")
+    gr.Button("Ingest", elem_id="ingest").click(upload, inputs=files, outputs=[status, panel], **private)
+    gr.Markdown("### Follow a feed")
+    feed_url = gr.Textbox(placeholder="https://example.com/rss.xml", show_label=False, elem_id="feed-url")
+    feed_status = gr.Markdown(elem_id="feed-status")
+    with gr.Row():
+        gr.Button("Follow", elem_id="follow").click(follow, inputs=feed_url, outputs=[feed_status, panel], **private)
+        gr.Button("Stop following", elem_id="unfollow").click(unfollow, inputs=feed_url, outputs=[feed_status, panel],
+                                                              **private)
 
 
 def _access_text(access: Access) -> str:

@@ -1,9 +1,7 @@
 """The `newsqa` command: parse, call the library, format. Errors become one readable line."""
 
-import hashlib
 import json
 import re
-import sys
 from pathlib import Path
 
 import click
@@ -17,11 +15,11 @@ from ingest.types import Skipped
 from ingest.web import canonical_url
 from newsqa import NewsQAError, Settings
 from newsqa.app import Services
-from rag.client import NewsQAClient
-from rag.evaluate import METRICS, evaluate, read_questions
+from ui.client import NewsQAClient
 
+from .evaluation import evaluate_command
 from .format import answer_text
-from .report import metrics_table, render_report
+from .ingesting import ingest_summary, ingest_with_progress, load_embedder, with_progress
 from .running import running_server
 from .training import train_command
 
@@ -93,12 +91,12 @@ def ingest(services: Services, paths, delete, rebuild, as_json):
         if not path.exists():
             raise click.BadParameter(f"{path} does not exist", param_hint="PATH_OR_URL")
     items = list(iter_articles(paths)) + [_fetch_article(services, url) for url in urls]
-    report = _ingest_with_progress(services, items)
+    report = ingest_with_progress(services, items)
     articles, stored_chunks = services.store.counts()
     if as_json:
         click.echo(json.dumps({**report.as_dict(), "store": {"articles": articles, "chunks": stored_chunks}}))
     else:
-        click.echo(_ingest_summary(report, articles, stored_chunks))
+        click.echo(ingest_summary(report, articles, stored_chunks))
     if not any(not isinstance(item, Skipped) for item in items):
         raise click.exceptions.Exit(1)
 
@@ -126,45 +124,15 @@ def _fetch_article(services: Services, url: str):
         return Skipped(url, str(exc))
 
 
-def _ingest_with_progress(services: Services, items: list, prune: bool = False):
-    """Ingest with a progress bar on stderr counting articles and chunks."""
-    n_articles = sum(1 for item in items if not isinstance(item, Skipped))
-    if n_articles:
-        _load_embedder(services)
-    return _with_progress(n_articles, lambda progress: services.ingestor.ingest(items, progress, prune=prune))
-
-
-def _load_embedder(services: Services) -> None:
-    """Load (and on first use export) the embedder before the progress bar starts, so that its ETA measures
-    the embedding of articles, not the loading of a model."""
-    services.embeddings.embed_documents(["warm up"])
-
-
-def _with_progress(n_articles: int, work, label: str = "ingesting"):
-    """Run `work(progress)` under a progress bar of articles, labelled with the chunks written so far."""
-    with click.progressbar(length=n_articles, label=label, file=sys.stderr, show_pos=True) as bar:
-        chunks = 0
-
-        def progress(event: str, amount: int) -> None:
-            nonlocal chunks
-            if event == "article":
-                bar.update(amount)
-            else:
-                chunks += amount
-                bar.label = f"{label} ({chunks} chunks)"
-
-        return work(progress)
-
-
 def _rebuild(services: Services, paths, as_json: bool) -> None:
     backup = services.settings.home / f"rebuild-{services.store.name}.jsonl"
     expected = 0 if paths else services.store.article_count()
-    _load_embedder(services)
-    report = _with_progress(expected, lambda progress: rebuild_store(services.ingestor, backup, paths, progress),
+    load_embedder(services)
+    report = with_progress(expected, lambda progress: rebuild_store(services.ingestor, backup, paths, progress),
                             label="rebuilding")
     articles, chunks = services.store.counts()
     payload = {**report.as_dict(), "store": {"articles": articles, "chunks": chunks}}
-    click.echo(json.dumps(payload) if as_json else "rebuilt: " + _ingest_summary(report, articles, chunks))
+    click.echo(json.dumps(payload) if as_json else "rebuilt: " + ingest_summary(report, articles, chunks))
 
 
 @cli.command()
@@ -183,21 +151,6 @@ def check(services: Services, repair):
         raise click.ClickException("some articles lack chunks: run `newsqa ingest --rebuild`")
     if found.orphans and not repair:
         raise click.ClickException("orphan chunks (invisible to answers): run `newsqa check --repair`")
-
-
-def _ingest_summary(report, articles: int, chunks: int) -> str:
-    lines = []
-    if not report.changed and report.unchanged:
-        lines.append(f"Nothing to write: all {len(report.unchanged)} articles are unchanged.")
-    lines.append(
-        f"added {len(report.added)}, replaced {len(report.replaced)}, unchanged {len(report.unchanged)}, "
-        f"skipped {len(report.skipped)} ({report.chunks_written} chunks embedded)"
-    )
-    if report.deleted:
-        lines.append(f"deleted {len(report.deleted)} articles that are no longer in the corpus")
-    lines += [f"  skipped {s.where}: {s.reason}" for s in report.skipped]
-    lines.append(f"store: {articles} articles, {chunks} chunks")
-    return "\n".join(lines)
 
 
 @cli.command()
@@ -324,91 +277,7 @@ def _feed_line(state) -> str:
             f"duplicates {state.duplicates}, errors {len(state.errors)}")
 
 
-@cli.command("eval")
-@click.argument("questions_file", metavar="QUESTIONS.jsonl", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--corpus", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="Ingest these articles into a store of their own for the run (reused while unchanged).")
-@click.option("-k", "--k", type=click.IntRange(1, 50), help="Chunks to retrieve per question.")
-@click.option("--limit", type=click.IntRange(1), help="Only the first N questions.")
-@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write report.json and report.html into this directory.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
-@click.option("--by", multiple=True, metavar="FIELD", help="Also report metrics on each value of a field (true/false or a label).")
-@click.option("--min", "minimums", multiple=True, metavar="METRIC=VALUE", help="Exit 1 when METRIC is below VALUE.")
-@click.option("--max", "maximums", multiple=True, metavar="METRIC=VALUE", help="Exit 1 when METRIC is above VALUE.")
-@click.pass_obj
-def evaluate_command(services: Services, questions_file, corpus, k, limit, report_dir, as_json, by, minimums, maximums):
-    """Score answers against a question set (JSONL) and report the metrics."""
-    gates = _parse_gates(minimums, ">=") + _parse_gates(maximums, "<=")
-    questions, errors = read_questions(questions_file)
-    for error in errors:
-        click.echo(f"{questions_file}: {error} (skipped)", err=True)
-    if not questions:
-        raise click.ClickException(f"no valid question in {questions_file}")
-    questions = questions[:limit] if limit else questions
-    if corpus:
-        services = services.for_collection(_corpus_collection(corpus))
-        report = _ingest_with_progress(services, list(iter_articles(corpus)), prune=True)
-        click.echo(_ingest_summary(report, *services.store.counts()), err=True)
-    if services.store.counts()[0] == 0:
-        raise click.ClickException("the store is empty: ingest articles first, or pass --corpus PATH")
-    services.warm_up()
-    with click.progressbar(length=len(questions), label="evaluating", file=sys.stderr, show_pos=True) as bar:
-        run = evaluate(services.qa, questions, services.store.chunk_texts, k=k, progress=lambda _: bar.update(1))
-    summary = run.summary(by)
-    settings = {"questions": str(questions_file), "corpus": ", ".join(map(str, corpus)) or services.settings.collection,
-                "k": k or services.settings.top_k, "llm": services.llm.name}
-    if report_dir:
-        _write_report(report_dir, summary, questions_file, settings)
-    click.echo(json.dumps(summary, ensure_ascii=False) if as_json else metrics_table(summary))
-    failed = [f"{m} = {summary['metrics'].get(m)} (wanted {op} {v})" for m, op, v in gates
-              if not _passes(summary["metrics"].get(m), op, v)]
-    for failure in failed:
-        click.echo(f"gate failed: {failure}", err=True)
-    if failed:
-        raise click.exceptions.Exit(1)
-
-
-def _parse_gates(options, op: str) -> list[tuple[str, str, float]]:
-    gates = []
-    for option in options:
-        metric, sep, value = option.partition("=")
-        if not sep or metric not in METRICS:
-            raise click.UsageError(f"expected METRIC=VALUE with METRIC one of {', '.join(METRICS)}, got {option!r}")
-        try:
-            gates.append((metric, op, float(value)))
-        except ValueError:
-            raise click.UsageError(f"{option!r}: {value!r} is not a number") from None
-    return gates
-
-
-def _passes(value, op: str, wanted: float) -> bool:
-    if value is None:
-        return False
-    return value >= wanted if op == ">=" else value <= wanted
-
-
-def _corpus_collection(corpus) -> str:
-    """One store per corpus (by its paths), so that re-running a benchmark reuses its ingest."""
-    key = json.dumps(sorted(str(p.resolve()) for p in corpus))
-    return f"eval-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
-
-
-def _write_report(directory: Path, summary: dict, questions_file: Path, settings: dict) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    anchors_file = questions_file.parent / "anchors.json"
-    anchors = None
-    if anchors_file.exists():
-        try:
-            anchors = json.loads(anchors_file.read_text()).get("frontier_gcs_gen")
-        except (ValueError, AttributeError):
-            click.echo(f"warning: {anchors_file} is not readable JSON; the report has no anchors", err=True)
-    (directory / "report.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1))
-    page = render_report(summary, title=f"newsqa eval · {questions_file.name}", anchors=anchors, settings=settings)
-    (directory / "report.html").write_text(page, encoding="utf-8")
-    click.echo(f"report: {directory / 'report.html'}", err=True)
-
-
+cli.add_command(evaluate_command)
 cli.add_command(train_command)
 
 

@@ -11,7 +11,8 @@ import click
 
 from newsqa.app import Services, connect
 from rag.evaluate import read_questions
-from rag.train import TrainConfig, train
+from rag.training.periods import TrainConfig
+from rag.training.pipeline import train
 
 __all__ = ["train_command"]
 
@@ -104,7 +105,7 @@ def _train_reader(services: Services, questions, corpus, out: Path, cache: Path,
                   accumulation: int) -> None:
     """Examples (made once into the cache), LoRA training (resumable), then the adapter into `out`."""
     from rag.llm import embedded_model_path
-    from rag.train_reader import balanced, export_adapter, fit_reader, read_examples, reader_data
+    from rag.training.reader import balanced, export_adapter, fit_reader, read_examples, reader_data
 
     work = cache / "reader"
     data = work / f"examples-{seed}.jsonl"

@@ -1,0 +1,220 @@
+"""The shape of an answer follows the kind of question: a fact (a short span and the sentence that
+holds it), an explanation (the few sentences of the articles that bear on it, each cited), or the
+latest news on a topic (the newest articles, headline and first sentence)."""
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from ingest.chunk import split_sentences
+from ingest.store import Hit
+from ingest.text import content_words
+from rag.answer.evidence import Evidence
+from rag.answer.terms import KeyTerms, addresses
+
+__all__ = ["DANGLING", "EXPLAIN_SENTENCES", "REASON", "KINDS", "explanation", "explanation_shape", "first_sentence", "lead_sentences", "newest",
+           "question_kind", "topic"]
+
+KINDS = ("factoid", "explanatory", "latest")
+EXPLAIN_SENTENCES = 3
+# The sentences a learned sentence model scores: the question's best-scored evidence (rag/sentences.py fits on these).
+SENTENCE_POOL = 40
+# An explanation stops adding sentences once it says this many words: a reader wants the answer, not the article.
+EXPLAIN_WORDS = 40
+# A sentence that opens pointing back to the one before it ("He warned that ...", "It was the third ...").
+DANGLING = re.compile(r"^[\"“‘']?(?:He|She|It|They|This|That|These|Those|His|Her|Its|Their|Them|We|Our|I)\b(?![-'’.])")
+# An explanation needs a sentence at least this close to the question: its share of the topic's words
+# plus its embedding similarity (a sentence that shares no word and is not similar explains nothing).
+MIN_EXPLAIN_SCORE = 0.5
+# A sentence that shares no word with what is asked explains it only when its embedding is this close to the
+# question's ("a chance for the economy" for "how is it hoping to profit").
+SAYS_IT_OTHERWISE = 0.5
+# What giving a reason ("because", "in an attempt to") adds to a sentence's rank for a "why" question.
+REASON_BONUS = 1.0
+# A sentence whose words another chosen sentence already has (this share of them) adds nothing.
+REDUNDANT = 0.6
+
+# "Latest" as the thing asked for ("what's the latest on X", "latest news"), not as a word of the
+# question ("the latest census", "according to recent reports, how many ...", "who broke the news about").
+_REQUEST = r"^\s*(?:(?:please|so|and|ok(?:ay)?)[,\s]+)*(?:(?:can|could|would) you\s+)?(?:tell me\s+|give me\s+|show me\s+)?"
+_LATEST = re.compile(
+    _REQUEST + r"(?:(?:what(?:'s|’s| is| are)|is there|are there|any)\s+)?(?:the\s+|any\s+)?"
+    r"(?:(?:latest|newest|most recent|recent)\s+(?:news|updates?|developments?|stories|headlines|reports)|news\s+(?:on|about))\b"
+    r"|" + _REQUEST + r"what(?:'s|’s| is| are)\s+(?:the\s+)?(?:latest|newest)(?=\s*(?:[?.!]|$|(?:on|about|with|regarding)\b))"
+    r"|" + _REQUEST + r"(?:what(?:'s|’s| is) new|(?:the\s+)?latest\s+on|any news)\b", re.I)
+_EXPLAIN = re.compile(
+    _REQUEST + r"(?:why|how come|how(?!\s+(?:many|much|long|old|far|large|big|tall|high|often|fast|close|soon|deep|late|"
+    r"early|wide|heavy|hot|cold|fast|quickly|likely)\b)|"
+    r"what (?:happened|is happening|went wrong|caused|led to|do we know|(?:was|is) behind)|describe|summari[sz]e|explain|"
+    r"tell me (?:about|more)\b|give (?:me )?(?:an? )?(?:overview|summary|rundown))\b"
+    r"|\bwhat (?:happened|is going on)\b|\b(?:the )?(?:reason|cause)s? (?:for|of|behind)\b",
+    re.I,
+)
+# The words that say what kind of answer is wanted, not what it is about (lower case only: "New" in
+# "New York" and "News" in "Sky News" are names).
+_ASKING = re.compile(
+    r"(?i:^\s*(?:what|is|are|please|so|and|can you|could you|tell me|give me|show me|any|latest|newest|the|summari[sz]e|describe|explain)\b)|"
+    r"\b(?:what(?:'s|’s| is| are| was)?|is|are|the|latest|newest|most recent|recent|breaking|new|any|news|"
+    r"updates?|stories|story|headlines?|developments?|on|about|regarding|with|summari[sz]e|describe|explain|"
+    r"tell me|give me|an?|overview|summary|rundown|of|please|happened|happening|going on|there)\b|’s|'s|[?.!,]",
+)
+_WHY = re.compile(_REQUEST + r"(?:why|how come|what (?:caused|led to|(?:was|is) behind)|(?:what is )?the (?:reason|cause))\b",
+                  re.I)
+# Words that give a reason (not "since" or "after": they mostly give a time).
+REASON = re.compile(r"\b(because|due to|in an attempt|in order to|so that|as a result|aimed|in protest|to protest|"
+                     r"in response|citing|blamed|the reason|caused by|seeking to|trying to|in a bid)\b", re.I)
+_QUESTION_WORDS = {"why", "how", "what", "happen", "caus", "reason", "led", "explain", "describ", "summariz", "tell"}
+
+
+def question_kind(question: str) -> str:
+    """factoid, explanatory or latest.
+
+    >>> [question_kind(q) for q in ("How many prisoners were recaptured?", "Why did they attack the prison?",
+    ...  "What happened at the prison?", "What is the latest news on the prison attack?", "How did it end?")]
+    ['factoid', 'explanatory', 'explanatory', 'latest', 'explanatory']
+    """
+    if _EXPLAIN.search(question):  # "summarize the latest news" asks for a summary
+        return "explanatory"
+    if _LATEST.search(question):
+        return "latest"
+    return "factoid"
+
+
+def topic(question: str) -> str:
+    """What a summary or latest-news question is about, without the words that ask for the kind.
+
+    >>> topic("What is the latest news on the prison attack?"), topic("What's new?")
+    ('prison attack', '')
+    """
+    return " ".join(_ASKING.sub(" ", question).split())
+
+
+def explanation_shape(question: str) -> str:
+    """What an explanatory question wants: "why" (a reason), "happened" (the event and its latest development),
+    "summary" (the story's lead facts) or "how" (anything else: the means, the details).
+
+    >>> [explanation_shape(q) for q in ("Why did the bridge close?", "What caused the outage?", "What happened in Gaza?",
+    ...  "Summarize the news about Boeing", "How did the rescue work?")]
+    ['why', 'why', 'happened', 'summary', 'how']
+    """
+    if _WHY.match(question):
+        return "why"
+    if re.search(r"\bsummari[sz]e|\b(?:overview|summary|rundown)\b|\btell me about\b", question, re.I):
+        return "summary"
+    if re.search(r"\bwhat (?:happened|is happening|is going on|went wrong|do we know)\b", question, re.I):
+        return "happened"
+    return "how"
+
+
+def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, limit: int = EXPLAIN_SENTENCES,
+                leads: Sequence[Evidence] = (), words: int = EXPLAIN_WORDS,
+                likely: Callable[[list[Evidence]], Sequence[float]] | None = None) -> list[Evidence]:
+    """The few sentences of the articles that answer the question, none repeating another, each a whole sentence
+    that stands on its own (one that opens with "He" or "It" comes with the sentence before it, or not at all);
+    [] when none is close enough to explain anything. They stop at `limit` sentences or once `words` are said.
+
+    Sentences are ranked by `likely` (the learned sentence model's probability that a sentence answers), else by
+    what the question asks about the named things (its other words: "closed" in "why was the Elm Street bridge
+    closed"), since every sentence about the bridge names it; the names only decide which passages may speak
+    (`addresses`). A "why" prefers a sentence that gives a reason; "what happened" and "summarize" start from the
+    story's lead (`leads`: the first sentences of the best articles) and read newest story first."""
+    shape = explanation_shape(question)
+    named = {w for name in terms.names for w in name}
+    asked = {w for w in content_words(_ASKING.sub(" ", question)) if w not in named and w not in _QUESTION_WORDS}
+    usable, told = [], []
+    for item in evidence:
+        if not addresses(terms, item.hit) or not _whole_sentence(item.text) or _is_question(item.text, question) \
+                or item.overlap + item.similarity < MIN_EXPLAIN_SCORE:
+            continue
+        share = len(asked & content_words(item.text)) / len(asked) if asked else 0.0
+        if asked and not share and item.similarity < SAYS_IT_OTHERWISE:
+            continue  # it names the subject but says nothing of what is asked, in these words or others
+        usable.append(item)
+        told.append(share)
+    if likely and usable:  # scored over the whole evidence, as the model was fitted; the rest scores lowest
+        probability = dict(zip((id(e) for e in evidence[:SENTENCE_POOL]), likely(list(evidence[:SENTENCE_POOL]))))
+        base = [probability.get(id(item), -1.0) for item in usable]
+    else:
+        base = [t + item.similarity + 0.3 * item.overlap for t, item in zip(told, usable)]
+    ranked = sorted(((b + (REASON_BONUS if shape == "why" and REASON.search(item.text) else 0.0), item)
+                     for b, item in zip(base, usable)), key=lambda pair: -pair[0])
+    if shape in ("happened", "summary"):
+        lead = [e for e in leads if addresses(terms, e.hit) and _whole_sentence(e.text)][:1 if shape == "happened" else 2]
+        ranked = [(0.0, e) for e in lead] + ranked
+    chosen: list[Evidence] = []
+    for _, item in ranked:
+        if len(chosen) >= limit or sum(len(c.text.split()) for c in chosen) >= words:
+            break
+        unit = _standing_alone(item)
+        if not unit or any(_repeats(u, chosen) for u in unit) or len(chosen) + len(unit) > limit:
+            continue
+        chosen += unit
+    return _in_reading_order(chosen, newest_first=shape in ("happened", "summary"))
+
+
+def _standing_alone(item: Evidence) -> list[Evidence]:
+    """The sentence, or with the sentence before it when it opens pointing back ("He said ...", "It was ..."); []
+    when that sentence is not in its passage."""
+    if not DANGLING.match(item.text):
+        return [item]
+    sentences = [s for paragraph in item.hit.text.split("\n") for s in split_sentences(paragraph)]
+    at = sentences.index(item.text) if item.text in sentences else -1
+    if at <= 0 or DANGLING.match(sentences[at - 1]) or not _whole_sentence(sentences[at - 1]):
+        return []
+    return [replace(item, text=sentences[at - 1]), item]
+
+
+def _repeats(item: Evidence, chosen: Sequence[Evidence]) -> bool:
+    said = content_words(item.text)
+    return any(c.text == item.text or len(said & content_words(c.text)) >= REDUNDANT * len(said) for c in chosen)
+
+
+def _in_reading_order(chosen: Sequence[Evidence], newest_first: bool = False) -> list[Evidence]:
+    """Article by article (in the order first chosen, or newest story first), each in its own order."""
+    articles = list(dict.fromkeys(c.hit.article_id for c in chosen))
+    if newest_first:
+        dated = {c.hit.article_id: c.hit.published or "" for c in chosen}
+        articles.sort(key=lambda a: dated[a], reverse=True)
+    return sorted(chosen, key=lambda c: (articles.index(c.hit.article_id), c.hit.ord, c.hit.text.find(c.text)))
+
+
+def _whole_sentence(text: str) -> bool:
+    """A sentence of the story, not a heading or a fragment: it ends like a sentence and says a few words."""
+    return len(text.split()) >= 5 and bool(re.search(r"[.!?…][\"”’')\]]*$", text.strip()))
+
+
+def newest(hits: Sequence[Hit], terms: KeyTerms, limit: int = 3) -> list[Hit]:
+    """One passage per article about the topic, newest article first (undated ones last)."""
+    seen, found = set(), []
+    for hit in hits:
+        if hit.article_id not in seen and addresses(terms, hit):
+            seen.add(hit.article_id)
+            found.append(hit)
+    dated = sorted((h for h in found if h.published), key=lambda h: h.published, reverse=True)
+    return (dated + [h for h in found if not h.published])[:limit]
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of an article's text (its first whole one, when a heading or fragment comes first).
+
+    >>> first_sentence("The storm hit on Monday. It left on Tuesday.")
+    'The storm hit on Monday.'
+    >>> first_sentence("Storm moves east\\nThe storm hit the coast on Monday. It left on Tuesday.")
+    'The storm hit the coast on Monday.'
+    """
+    sentences = [s for paragraph in text.split("\n") for s in split_sentences(paragraph)]
+    return next((s for s in sentences if _whole_sentence(s)), sentences[0] if sentences else "")
+
+
+def lead_sentences(text: str, count: int = 2) -> list[str]:
+    """The first `count` whole sentences of an article's text: its lead.
+
+    >>> lead_sentences("Storm moves east\\nThe storm hit the coast on Monday. It left 3,000 homes dark. Crews work.")
+    ['The storm hit the coast on Monday.', 'It left 3,000 homes dark.']
+    """
+    sentences = [s for paragraph in text.split("\n") for s in split_sentences(paragraph)]
+    return [s for s in sentences if _whole_sentence(s)][:count]
+
+
+def _is_question(sentence: str, question: str) -> bool:
+    return content_words(sentence) <= content_words(question)

@@ -1,0 +1,144 @@
+"""What a question is about, beyond the type of its answer: the years and names it states. An answer
+whose passage mentions none of the names, or not the year asked about, answers some other question
+("the Nobel Peace Prize in 2030" is not answered by a passage about the 2025 prize)."""
+
+import re
+from dataclasses import dataclass
+
+from ingest.store import Hit
+from ingest.text import STOPWORDS, content_words, stem
+
+__all__ = ["KeyTerms", "addresses", "key_terms", "speaks_to", "tense_fits"]
+
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# A one-word name that is a people's adjective ("European", "Syrian", "Chinese") describes, it does not name.
+_DEMONYM_WORD = re.compile(r"(?:ean|ian|ican|ese|ish)$")
+_WORD = re.compile(r"[\w'’.-]+")
+# Capitalised words that say nothing about the subject: question words, pronouns, calendar words.
+_PLAIN = STOPWORDS | {
+    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "i", "mr", "mrs", "ms", "dr",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+}
+
+
+@dataclass(frozen=True)
+class KeyTerms:
+    """The years a question names, and its names as groups of words ("Alex Honnold", "Netflix")."""
+
+    years: tuple[str, ...]
+    names: tuple[tuple[str, ...], ...]
+
+
+def key_terms(question: str) -> KeyTerms:
+    """The years and the capitalised names of a question (its first word is capitalised anyway).
+
+    >>> key_terms("Who won the Nobel Peace Prize in 2030?")
+    KeyTerms(years=('2030',), names=(('nobel', 'peac', 'priz'),))
+    >>> key_terms("Which prison did the Islamic State gunmen attack in the US on Thursday?").names
+    (('islamic', 'stat'),)
+    >>> key_terms("Did Italian and Swiss officials open the Berlin-bound tunnel?").names
+    (('swiss',), ('berlin',))
+    """
+    names, run = [], []
+    letters = [c for c in question if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):  # SHOUTED: capitals say nothing
+        return KeyTerms(tuple(dict.fromkeys(_YEAR.findall(question))), ())
+    for index, match in enumerate(_WORD.finditer(question)):
+        word = re.sub(r"-[a-z].*$", "", match.group(0).strip(".'’-"))  # "Kurdish-led", "Berlin-bound": the name part
+        if index > 0 and word[:1].isupper() and word.lower() not in _PLAIN:
+            if len(_plain(word)) > 2:  # "US", "UK": too short and too variously written to require
+                run.append(_plain(word))
+            continue
+        if run:
+            names.append(tuple(run))
+            run = []
+    if run:
+        names.append(tuple(run))
+    names = [n for n in names if len(n) > 1 or not _DEMONYM_WORD.search(n[0])]  # "Italian officials": a description
+    return KeyTerms(tuple(dict.fromkeys(_YEAR.findall(question))), tuple(dict.fromkeys(names)))
+
+
+_DEMONYM = ("n", "an", "ian", "ean", "i", "ese", "ish", "ic", "s")
+
+
+def _named(word: str, capitalised: set[str]) -> bool:
+    """A name's word is in the passage, or its demonym or place ("Iraq" and "Iraqi", "Syria" and "Syrian";
+    not "Niger" and "Nigeria").
+
+    >>> _named("iraq", {"iraqi"}), _named("syrian", {"syria"}), _named("niger", {"nigeria"})
+    (True, True, False)
+    """
+    def forms(short: str, long: str) -> bool:
+        return len(short) >= 4 and long.startswith(short) and long[len(short):] in _DEMONYM
+    return word in capitalised or any(forms(word, c) or forms(c, word) for c in capitalised)
+
+
+def _plain(word: str) -> str:
+    """A word as names are compared: lower case, stemmed, no possessive, no dots ("U.S." -> "us")."""
+    return stem(word.lower().strip(".'’-").removesuffix("'s").removesuffix("’s").replace(".", ""))
+
+
+def addresses(terms: KeyTerms, hit: Hit) -> bool:
+    """Whether a passage (with its headline) can be about the question: it names every year asked about
+    (or its article was published that year) and at least half of the question's names. A name counts
+    when its last word is written capitalised in the passage ("McFadden" for "Freida McFadden", "Iraqi"
+    for "Iraq"; not "prison" for "Gweiran Prison", nor "New" for "New Tarsival").
+
+    >>> from ingest.store import Hit
+    >>> hit = Hit("c", "a", "The 2025 Nobel Peace Prize went to a campaigner.", 0.5, 0, "", None, None, "2025-10-10")
+    >>> addresses(key_terms("Who won the Nobel Peace Prize in 2030?"), hit)
+    False
+    >>> addresses(key_terms("Who won the Nobel Peace Prize in 2025?"), hit)
+    True
+    """
+    written = _WORD.findall(f"{hit.title}\n{hit.text}")
+    said = {_plain(w) for w in written} | set(_YEAR.findall(f"{hit.title}\n{hit.text}"))  # "mid-2024" has 2024
+    year = (hit.published or "")[:4]
+    if any(y not in said and y != year for y in terms.years):
+        return False
+    capitalised = {_plain(part) for w in written for part in {w, *w.split("-")} if part[:1].isupper()}
+    named = sum(_named(name[-1], capitalised) for name in terms.names)
+    return 2 * named >= len(terms.names)
+
+
+def speaks_to(question: str, terms: KeyTerms, sentence: str) -> bool:
+    """Whether a sentence says something about what the question asks, beyond its names: it shares at
+    least one of the question's other content words ("mountain" or "tallest" for "What is the tallest
+    mountain in Africa?"; a sentence that only mentions Africa does not).
+
+    >>> terms = key_terms("What is the tallest mountain in Africa?")
+    >>> speaks_to("What is the tallest mountain in Africa?", terms, "Kilimanjaro is the tallest peak in Africa.")
+    True
+    >>> speaks_to("What is the tallest mountain in Africa?", terms, "Pope Leo will visit Africa in May.")
+    False
+    """
+    named = {w for name in terms.names for w in name}
+    asked = content_words(question) - named
+    return not asked or bool(asked & (content_words(sentence) | content_words(sentence.replace("-", " "))))
+
+
+# A question about what is yet to come ("Who will win the final?", "When is the launch going to happen?").
+_ASKS_FUTURE = re.compile(r"^\W*(?:(?:who|whom|what|which|when|where|why|how(?: many| much| long)?)(?:\s+[\w'’-]+){0,2}\s+)?"
+                          r"(?:will|won't|shall|is going to|are going to)\b", re.I)
+# A sentence that says what is to come, or expects it: only such a sentence answers a question about the future.
+_STATES_FUTURE = re.compile(
+    r"\b(?:will|won't|would|shall|is|are|was|were) (?:expected|set|scheduled|due|slated|poised|likely|projected|favou?red|"
+    r"predicted|forecast|planning|going|about) to\b|\bwill\b|\bwon't\b|\bplans? to\b|\baims? to\b|\bintends? to\b|"
+    r"\bfavou?rites?\b|\bodds\b|\bforecast|\bpredict|\bproject(?:s|ed|ion)\b|\bexpect|\bupcoming\b|\bnext\b", re.I)
+
+
+def tense_fits(question: str, sentence: str) -> bool:
+    """Whether a sentence can answer the question in time: a question about the future ("Who will win the final?")
+    is answered only by a sentence that says what is expected or planned, not by one that happens to name the
+    teams ("Tickets for the final between Spain and Brazil cost $200.").
+
+    >>> tense_fits("Who will win the final?", "Tickets for the final between Spain and Brazil cost $200.")
+    False
+    >>> tense_fits("Who will win the final?", "Brazil is favored to win the final on Sunday.")
+    True
+    >>> tense_fits("Who won the final?", "Brazil won the final 2-1.")
+    True
+    >>> tense_fits("Which company announced it will cut 10,000 jobs?", "Microsoft is cutting 10,000 jobs.")  # asks the past
+    True
+    """
+    return not _ASKS_FUTURE.search(question) or bool(_STATES_FUTURE.search(sentence))

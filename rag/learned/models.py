@@ -1,0 +1,96 @@
+"""The learned models newsqa answers with: a passage ranker, an answer scorer with its abstention
+threshold, how the LLM judges the scorer's best spans (rag/judge.py), and a multiple-choice scorer.
+`newsqa train` writes a directory of them; the defaults ship in rag/learned/ and were made by that same
+command (see the README for how)."""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsqa.errors import ConfigError
+from rag.learned.judge import Judge
+from rag.learned.linear import Linear
+from rag.learned.trees import Trees
+
+__all__ = ["DEFAULT_DIR", "FORMAT", "Models", "Reader"]
+
+DEFAULT_DIR = Path(__file__).parent  # the shipped model files live beside this module
+FORMAT = 1
+_FILES = {"ranker": "ranker.json", "answers": "answers.json", "choices": "choices.json"}
+_JUDGE = "judge.json"  # how the LLM judges the scorer's best spans (rag/judge.py); a file of its own, new in format 1
+_SENTENCES = "sentences.json"  # which sentences answer (rag/sentences.py), optional: new in format 1 too
+_READER = "reader.json"  # the fine-tuned reader (a LoRA adapter for the embedded LLM), optional
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The embedded LLM's fine-tuned reader: a llama.cpp LoRA adapter and the prompt it was trained on."""
+
+    adapter: Path
+    prompt: str  # "reader-v1": rag.llm.prompts.reader_prompt
+    digest: str  # of the adapter file: drafts cached by `newsqa train` are the drafts of this adapter
+
+    @classmethod
+    def load(cls, info_path: Path) -> "Reader":
+        import hashlib
+
+        info = json.loads(info_path.read_text())
+        if info.get("prompt") != "reader-v1":
+            raise ValueError(f"a reader with prompt {info.get('prompt')!r}; this newsqa knows reader-v1")
+        adapter = info_path.parent / info["adapter"]
+        return cls(adapter, info["prompt"], hashlib.sha256(adapter.read_bytes()).hexdigest()[:12])
+
+
+@dataclass(frozen=True)
+class Models:
+    """What `newsqa train` learned; `info` keeps its settings and validation scores."""
+
+    ranker: Trees
+    answers: Trees
+    choices: Trees | Linear  # trees, or (since a linear model did better out of fold) a logistic regression
+    threshold: float  # an answer needs this probability, else newsqa abstains
+    kinds: dict[str, list[str]] | None = None  # the kinds of span that answer each question type (None: any)
+    info: dict = field(default_factory=dict)
+    judge: Judge | None = None  # None: the scorer's best span answers (models trained without the LLM, or before judging)
+    sentences: Trees | Linear | None = None  # which sentences explain best; None: none learned did better than the
+    # evidence order (or models made before it)
+    reader: Reader | None = None  # the fine-tuned reader; None: the base model answers from a few-shot prompt
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> "Models":
+        """The models in `directory` (default: the shipped ones); ConfigError when they are unusable."""
+        directory = Path(directory or DEFAULT_DIR)
+        try:
+            info = json.loads((directory / "models.json").read_text())
+            if info.get("format") != FORMAT:
+                raise ValueError(f"format {info.get('format')!r}, this newsqa reads format {FORMAT}")
+            learned = {name: _load(directory / file, linear=name == "choices") for name, file in _FILES.items()}
+            judged = directory / _JUDGE
+            setting = json.loads(judged.read_text()).get("judge") if judged.exists() else None  # none: made before judging
+            judge = Judge(int(setting["candidates"]), float(setting["weight"])) if setting else None
+            sentences = _load(directory / _SENTENCES, linear=True) if (directory / _SENTENCES).exists() else None
+            reader = Reader.load(directory / _READER) if (directory / _READER).exists() else None
+            return cls(threshold=float(info["threshold"]), kinds=info.get("kinds"), info=info, judge=judge,
+                       sentences=sentences, reader=reader, **learned)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"no usable newsqa models in {directory} ({exc}); make them with `newsqa train`") from exc
+
+    def save(self, directory: Path) -> None:
+        """Write the models and their info (settings, validation scores) into `directory`."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, file in _FILES.items():
+            getattr(self, name).save(directory / file)
+        info = {**self.info, "format": FORMAT, "threshold": self.threshold, "kinds": self.kinds}
+        (directory / "models.json").write_text(json.dumps(info, ensure_ascii=False, indent=1) + "\n")
+        judge = {"judge": self.judge.as_dict() if self.judge else None,
+                 "cross_fitted": self.info.get("training", {}).get("judge", {}).get("cross_fitted")}
+        (directory / _JUDGE).write_text(json.dumps(judge, ensure_ascii=False, indent=1) + "\n")
+        if self.sentences is not None:
+            self.sentences.save(directory / _SENTENCES)
+
+
+def _load(path: Path, linear: bool) -> Trees | Linear:
+    """A model file: trees, or where `linear` is allowed (multiple choice) a linear model, which has weights."""
+    data = json.loads(path.read_text())
+    return Linear.from_dict(data) if linear and isinstance(data, dict) and "weights" in data else Trees.from_dict(data)
