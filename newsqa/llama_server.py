@@ -1,7 +1,7 @@
 """llama-cpp-python's OpenAI-compatible server on newsqa's portable llama.cpp build.
 
 `python -m newsqa.llama_server --model PATH [...]` takes llama_cpp.server's own options. The portable
-build keeps llama.cpp's CPU code in per-CPU libraries (rag/native.py), which `python -m llama_cpp.server`
+build keeps llama.cpp's CPU code in per-CPU libraries (rag/llm/native.py), which `python -m llama_cpp.server`
 alone would not find; this loads the right one first.
 """
 

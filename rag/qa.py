@@ -126,17 +126,8 @@ class QA(Runnable[QAInput, Answer]):
         question = check_question(question, self.max_question_chars)
         if choices is not None and (len(choices) < 2 or not all(isinstance(c, str) and c.strip() for c in choices)):
             raise QuestionError("choices must be at least two non-empty strings")
-        turns = self.usable_turns(history)
         as_of = as_of or date.today()
-        kind = "factoid" if choices else question_kind(question)
-        if kind != "latest" or only_pronouns(topic(question)):  # "what's new?" is the store's newest, not a follow-up
-            query = standalone(question, turns)
-            if len(query) > self.max_question_chars:  # the earlier turn's words must not make it too long
-                query = question
-            kind = "factoid" if choices else question_kind(query)
-        else:
-            query = question
-        search = topic(query) or query if kind != "factoid" else query  # without "summarize", "latest news"
+        kind, query, search = self._reading(question, self.usable_turns(history), bool(choices))
         yield Progress("searching")
         started = time.perf_counter()
         if kind == "latest" and not topic(query):
@@ -166,6 +157,19 @@ class QA(Runnable[QAInput, Answer]):
             evidence = self.evidence(query, hits, vector)
             draft = self.llm.invoke(self.llm.prompt(query, evidence), stop=["\n"]) if evidence else ""
             yield self._answer(query, draft, evidence, _timings(started, retrieved_at), context)
+
+    def _reading(self, question: str, turns: Sequence[Turn], choices: bool) -> tuple[str, str, str]:
+        """What is asked: its kind (factoid, explanatory, latest), the standalone question a follow-up means, and what
+        to search for (the topic, without "summarize" or "latest news")."""
+        kind = "factoid" if choices else question_kind(question)
+        if kind != "latest" or only_pronouns(topic(question)):  # "what's new?" is the store's newest, not a follow-up
+            query = standalone(question, turns)
+            if len(query) > self.max_question_chars:  # the earlier turn's words must not make it too long
+                query = question
+            kind = "factoid" if choices else question_kind(query)
+        else:
+            query = question
+        return kind, query, topic(query) or query if kind != "factoid" else query
 
     def usable_turns(self, history: Sequence) -> list[Turn]:
         """The conversation's earlier turns that count: a question that was refused (empty, too long, not text)

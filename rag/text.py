@@ -21,6 +21,10 @@ def numbers_in(text: str) -> list[str]:
     return [m.group(0).replace(",", "") for m in _NUMBER.finditer(text)]
 
 
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = set(string.punctuation) | {"‘", "’", "“", "”", "–", "—", "…"}
 

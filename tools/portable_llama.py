@@ -5,7 +5,7 @@ the wheel by version alone, so a wheel built on one CPU is silently reused on an
 with "Illegal instruction" (an AMX or AVX-512 kernel the other CPU cannot run). Here:
 
 - llama.cpp's CPU backend is built as a few variants that newsqa picks from at run time
-  (GGML_BACKEND_DL; see rag/native.py): x86-64-v2 (SSE4.2), v3 (AVX2), AVX-512 and AVX-512 VNNI.
+  (GGML_BACKEND_DL; see rag/llm/native.py): x86-64-v2 (SSE4.2), v3 (AVX2), AVX-512 and AVX-512 VNNI.
   None uses AMX or -march=native, so the same wheel runs on any x86-64-v2 CPU and uses AVX2 / AVX-512
   where the CPU and the OS allow them.
 - The wheel goes into a directory named by the hash of the whole recipe (version, source hash, CMake

@@ -1,5 +1,5 @@
 """Answer candidates: typed spans of the evidence sentences (numbers, dates, names, quoted titles,
-noun phrases), and what a question asks for. Which candidate answers is learned (rag/answers.py)."""
+noun phrases), and what a question asks for. Which candidate answers is learned (rag/answer/scoring.py)."""
 
 import re
 from collections.abc import Sequence
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ingest.text import STOPWORDS, stem, words
 from rag.answer.evidence import Evidence
-from rag.text import normalise_answer, number_words_as_digits, trim_span
+from rag.text import MONTHS, WEEKDAYS, normalise_answer, number_words_as_digits, trim_span
 
 __all__ = [
     "Candidate", "agreement", "answer_type", "asked_roles", "candidate_key", "continuation", "counts_what_is_asked",
@@ -108,11 +108,11 @@ def answer_type(question: str) -> str:
     return "thing"
 
 
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_MONTHS = "|".join(MONTHS)
 _MONTH_ABBR = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 _DATE = re.compile(
     rf"\b(?:(?:{_MONTHS})|(?:{_MONTH_ABBR})\.?)\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"
-    rf"|\b\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+    rf"|\b\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b|\b(?:{'|'.join(WEEKDAYS)})\b"
     r"|\b\d{1,2}(?::\d{2})?\s*(?:a\.m\.|p\.m\.|am|pm)(?!\w)|\b(?:19|20)\d{2}\b"
 )
 _NUMBER_WORDS = (

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ingest.text import STOPWORDS
 from rag.answer.terms import key_terms
+from rag.text import MONTHS, WEEKDAYS
 
 __all__ = ["MAX_ANSWER_WORDS", "Turn", "as_turns", "is_follow_up", "only_pronouns", "reply_answer", "rewrite", "standalone"]
 
@@ -160,8 +161,7 @@ def _referent(previous: Turn) -> str | None:
     return names[0] if names else None
 
 
-_CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-             "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_CALENDAR = {w.lower() for w in MONTHS + WEEKDAYS}
 
 
 def _is_name(text: str) -> bool:

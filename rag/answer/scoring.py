@@ -1,5 +1,5 @@
 """Which span of the evidence answers the question: every typed candidate becomes a row of
-CANDIDATE_FEATURES, and a model trained on past news questions (rag/train.py) gives each the
+CANDIDATE_FEATURES, and a model trained on past news questions (rag/training/) gives each the
 probability that it is an accepted answer. The best one answers when that probability clears the
 threshold fitted with the model; otherwise newsqa abstains."""
 

@@ -17,7 +17,7 @@ __all__ = ["DANGLING", "EXPLAIN_SENTENCES", "REASON", "KINDS", "explanation", "e
 
 KINDS = ("factoid", "explanatory", "latest")
 EXPLAIN_SENTENCES = 3
-# The sentences a learned sentence model scores: the question's best-scored evidence (rag/sentences.py fits on these).
+# The sentences a learned sentence model scores: the question's best-scored evidence (rag/training/fit.py fits on these).
 SENTENCE_POOL = 40
 # An explanation stops adding sentences once it says this many words: a reader wants the answer, not the article.
 EXPLAIN_WORDS = 40

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ingest.store import Hit
 from ingest.text import STOPWORDS, content_words, stem
+from rag.text import WEEKDAYS
 
 __all__ = ["KeyTerms", "addresses", "key_terms", "speaks_to", "tense_fits"]
 
@@ -17,8 +18,7 @@ _WORD = re.compile(r"[\w'’.-]+")
 # Capitalised words that say nothing about the subject: question words, pronouns, calendar words.
 _PLAIN = STOPWORDS | {
     "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "i", "mr", "mrs", "ms", "dr",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-}
+} | {day.lower() for day in WEEKDAYS}
 
 
 @dataclass(frozen=True)

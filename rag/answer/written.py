@@ -11,14 +11,13 @@ from ingest.chunk import split_sentences
 from ingest.store import Hit
 from ingest.text import content_words
 from rag.llm.prompts import NOT_IN_PASSAGES
-from rag.text import numbers_in
+from rag.text import MONTHS, numbers_in
 
 __all__ = ["MAX_WRITTEN_TOKENS", "Written", "check_reply", "quote_for"]
 
 MAX_WRITTEN_TOKENS = 300
 _CITE = re.compile(r"\s*\[(\d{1,2})\]")
-_MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december"}
+_MONTHS = {m.lower() for m in MONTHS}
 # Capitalised words that are not claims: sentence openers and function words a model capitalises.
 _NOT_NAMES = {"the", "a", "an", "in", "on", "at", "according", "however", "but", "and", "it", "its", "they", "he", "she",
               "this", "that", "these", "those", "there", "as", "after", "before", "while", "when", "of", "for", "i"}

@@ -1,5 +1,5 @@
 """Logistic regression (fitted by rag.training.estimators with scikit-learn), kept as JSON and evaluated with NumPy: the other
-kind of learned model beside the trees of rag/gbm.py, with the same `raw`/`probability`/`save` face.
+kind of learned model beside the trees of rag/learned/trees.py, with the same `raw`/`probability`/`save` face.
 
 Used where the data says a straight line does better than trees: multiple choice, whose ~500
 training questions are few for trees and whose features are mostly each option against the best.

@@ -1,5 +1,5 @@
 """The learned models newsqa answers with: a passage ranker, an answer scorer with its abstention
-threshold, how the LLM judges the scorer's best spans (rag/judge.py), and a multiple-choice scorer.
+threshold, how the LLM judges the scorer's best spans (rag/learned/judge.py), and a multiple-choice scorer.
 `newsqa train` writes a directory of them; the defaults ship in rag/learned/ and were made by that same
 command (see the README for how)."""
 
@@ -17,8 +17,8 @@ __all__ = ["DEFAULT_DIR", "FORMAT", "Models", "Reader"]
 DEFAULT_DIR = Path(__file__).parent  # the shipped model files live beside this module
 FORMAT = 1
 _FILES = {"ranker": "ranker.json", "answers": "answers.json", "choices": "choices.json"}
-_JUDGE = "judge.json"  # how the LLM judges the scorer's best spans (rag/judge.py); a file of its own, new in format 1
-_SENTENCES = "sentences.json"  # which sentences answer (rag/sentences.py), optional: new in format 1 too
+_JUDGE = "judge.json"  # how the LLM judges the scorer's best spans (rag/learned/judge.py); a file of its own, new in format 1
+_SENTENCES = "sentences.json"  # which sentences answer (rag/training/fit.py), optional: new in format 1 too
 _READER = "reader.json"  # the fine-tuned reader (a LoRA adapter for the embedded LLM), optional
 
 

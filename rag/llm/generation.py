@@ -72,7 +72,7 @@ class GenerationLLM(Runnable[str, str]):
 
 def as_generation_llm(llm: "GenerationLLM | BaseLanguageModel") -> GenerationLLM:
     """Any LangChain LLM or chat model as a `GenerationLLM`; a chat model is taken to follow instructions, so it
-    writes whole cited answers (rag/writer.py), a completion LLM only drafts spans."""
+    writes whole cited answers (rag/answer/written.py), a completion LLM only drafts spans."""
     if isinstance(llm, GenerationLLM):
         return llm
     if not isinstance(llm, BaseLanguageModel):

@@ -1,5 +1,5 @@
 """What the learned models see: one row of numbers per (question, passage), (question, answer span)
-and (question, choice). Training (rag/train.py) and answering build the rows with these same
+and (question, choice). Training (rag/training/) and answering build the rows with these same
 functions, so a model never meets a feature computed another way."""
 
 import math

@@ -11,8 +11,8 @@ from rag.answer.sentences import SENTENCE_FEATURES
 from rag.learned.linear import Linear
 from rag.learned.trees import Trees
 from rag.retrieval.features import PASSAGE_FEATURES
-from rag.training.examples import Answering, Asking, Decision, sentence_examples
 from rag.training.estimators import fit_linear, fit_trees
+from rag.training.examples import Answering, Asking, Decision, sentence_examples
 
 __all__ = ["CHOICE_MODELS", "decision_summary", "fit_answers", "fit_choices", "fit_ranker", "fit_sentences",
            "fit_threshold", "percent", "top_features"]

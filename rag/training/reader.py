@@ -3,7 +3,7 @@ adapter for llama.cpp.
 
 1. Examples (`reader_data`): the rtqa-train questions of the periods that neither the tree models' training runs
    nor the held-out slice use (the trees learn from drafts of questions the reader never saw; the held-out
-   questions stay unseen), each with the evidence newsqa would show (rag/reader.py) and its answer as the passage
+   questions stay unseen), each with the evidence newsqa would show (rag/training/reader_data.py) and its answer as the passage
    writes it, or "unknown"; multiple-choice questions also as the right option.
 2. Training (`fit_reader`): the GGUF's weights de-quantised into torch (transformers' `gguf_file=`), a LoRA on
    every linear layer of the decoder, loss on the answer's tokens only (the vocabulary head computed there only),
