@@ -1,4 +1,5 @@
-"""Load, clean, chunk, embed and store news articles."""
+"""Load, clean, chunk, embed and store news articles. May import only the ground (`newsqa.settings`, `newsqa.errors`,
+`newsqa.files`): never `rag`, the composition root or `ui`."""
 
 from .chunk import Chunker, split_sentences
 from .loaders import SUPPORTED_SUFFIXES, iter_articles

@@ -1,0 +1,2 @@
+"""What people and scripts touch: the `newsqa` command, the Gradio chat, the HTTP API (with its OpenAI-compatible
+routes) and its Python client. The only part that imports gradio; it builds everything through `newsqa.app`."""
