@@ -42,6 +42,18 @@ def test_examples_answer_as_the_passage_writes_it_and_say_unknown_when_it_does_n
     assert {e.target for e in reader_examples(unknown, chunked(FERRY), random.Random(0))} == {" unknown"}
 
 
+def test_an_answer_the_best_sentences_miss_is_also_shown_among_them():
+    # the question's words are all in other sentences; the answer's sentence shares none of them
+    ferry = Article("ferry-2", "Sea Lark ferry", text=(
+        "The Sea Lark ferry crossing reopened on Friday. Ferry crossing fares for the Sea Lark stay the same. "
+        "The Sea Lark ferry crossing timetable is unchanged. Captain Maria Lopez steered it home."))
+    asked = EvalQuestion("q3", "Who is in charge of the Sea Lark ferry crossing?", ("Maria Lopez",), True)
+    examples = list(reader_examples(asked, chunked(ferry), random.Random(0)))
+    assert examples[0].target == " unknown"  # the best sentences do not hold the answer...
+    shown = next(e for e in examples if e.target == " Maria Lopez")  # ...so it is learned with its sentence shown
+    assert "Captain Maria Lopez steered it home." in shown.prompt and shown.prompt.count(". ") <= 3
+
+
 def test_balanced_examples_keep_every_answer_and_few_unknowns():
     examples = [ReaderExample(str(i), kind, "p", " t") for i, kind in
                 enumerate(["answer"] * 70 + ["unknown"] * 200 + ["choice"] * 50)]
