@@ -2,6 +2,7 @@
 
 import json
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -73,3 +74,24 @@ def test_models_carry_the_reader_adapter_they_were_shipped_with(tmp_path):
     (tmp_path / "reader.json").write_text(json.dumps({"adapter": "reader.gguf", "prompt": "reader-v9"}))
     with pytest.raises(ValueError, match="no usable newsqa models"):
         Models.load(tmp_path)
+
+
+def test_trees_ship_with_the_reader_whose_drafts_they_learned_from(tmp_path):
+    reader_dir = tmp_path / "reader"
+    reader_dir.mkdir()
+    (reader_dir / "reader.gguf").write_bytes(b"GGUF adapter A")
+    (reader_dir / "reader.json").write_text(json.dumps({"adapter": "reader.gguf", "prompt": "reader-v1"}))
+    reader = Models.load(_with_reader(tmp_path / "a", reader_dir)).reader
+    replace(Models.load(), reader=reader).save(tmp_path / "out")
+    saved = Models.load(tmp_path / "out")  # the adapter and its info were copied beside the trees
+    assert saved.reader.digest == reader.digest and (tmp_path / "out" / "reader.gguf").read_bytes() == b"GGUF adapter A"
+    (tmp_path / "out" / "reader.gguf").write_bytes(b"GGUF adapter B")  # another reader beside those trees
+    with pytest.raises(ValueError, match="retrain them"):
+        Models.load(tmp_path / "out")
+
+
+def _with_reader(directory, reader_dir):
+    Models.load().save(directory)
+    for name in ("reader.gguf", "reader.json"):
+        (directory / name).write_bytes((reader_dir / name).read_bytes())
+    return directory
