@@ -2,6 +2,7 @@
 
 import json
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -43,6 +44,18 @@ def test_examples_answer_as_the_passage_writes_it_and_say_unknown_when_it_does_n
     assert {e.target for e in reader_examples(unknown, chunked(FERRY), random.Random(0))} == {" unknown"}
 
 
+def test_an_answer_the_best_sentences_miss_is_also_shown_among_them():
+    # the question's words are all in other sentences; the answer's sentence shares none of them
+    ferry = Article("ferry-2", "Sea Lark ferry", text=(
+        "The Sea Lark ferry crossing reopened on Friday. Ferry crossing fares for the Sea Lark stay the same. "
+        "The Sea Lark ferry crossing timetable is unchanged. Captain Maria Lopez steered it home."))
+    asked = EvalQuestion("q3", "Who is in charge of the Sea Lark ferry crossing?", ("Maria Lopez",), True)
+    examples = list(reader_examples(asked, chunked(ferry), random.Random(0)))
+    assert examples[0].target == " unknown"  # the best sentences do not hold the answer...
+    shown = next(e for e in examples if e.target == " Maria Lopez")  # ...so it is learned with its sentence shown
+    assert "Captain Maria Lopez steered it home." in shown.prompt and shown.prompt.count(". ") <= 3
+
+
 def test_balanced_examples_keep_every_answer_and_few_unknowns():
     examples = [ReaderExample(str(i), kind, "p", " t") for i, kind in
                 enumerate(["answer"] * 70 + ["unknown"] * 200 + ["choice"] * 50)]
@@ -62,3 +75,24 @@ def test_models_carry_the_reader_adapter_they_were_shipped_with(tmp_path):
     (tmp_path / "reader.json").write_text(json.dumps({"adapter": "reader.gguf", "prompt": "reader-v9"}))
     with pytest.raises(ValueError, match="no usable newsqa models"):
         Models.load(tmp_path)
+
+
+def test_trees_ship_with_the_reader_whose_drafts_they_learned_from(tmp_path):
+    reader_dir = tmp_path / "reader"
+    reader_dir.mkdir()
+    (reader_dir / "reader.gguf").write_bytes(b"GGUF adapter A")
+    (reader_dir / "reader.json").write_text(json.dumps({"adapter": "reader.gguf", "prompt": "reader-v1"}))
+    reader = Models.load(_with_reader(tmp_path / "a", reader_dir)).reader
+    replace(Models.load(), reader=reader).save(tmp_path / "out")
+    saved = Models.load(tmp_path / "out")  # the adapter and its info were copied beside the trees
+    assert saved.reader.digest == reader.digest and (tmp_path / "out" / "reader.gguf").read_bytes() == b"GGUF adapter A"
+    (tmp_path / "out" / "reader.gguf").write_bytes(b"GGUF adapter B")  # another reader beside those trees
+    with pytest.raises(ValueError, match="retrain them"):
+        Models.load(tmp_path / "out")
+
+
+def _with_reader(directory, reader_dir):
+    Models.load().save(directory)
+    for name in ("reader.gguf", "reader.json"):
+        (directory / name).write_bytes((reader_dir / name).read_bytes())
+    return directory

@@ -83,7 +83,10 @@ def train_command(services: Services, questions_file, corpus, out, max_articles,
                         examples_dir=cache)
     finally:
         bars.close()
-    trained.models.save(out)
+    models = trained.models
+    if not no_drafts and "reader" in services.llm.name:
+        models = replace(models, reader=services.models.reader)  # the trees learned from its drafts: it ships with them
+    models.save(out)
     (out / "report.json").write_text(json.dumps(trained.report, ensure_ascii=False, indent=1) + "\n")
     click.echo(summary(trained.report, out, time.perf_counter() - started))
 

@@ -4,6 +4,7 @@ threshold, how the LLM judges the scorer's best spans (rag/learned/judge.py), an
 command (see the README for how)."""
 
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,6 +71,10 @@ class Models:
             judge = Judge(int(setting["candidates"]), float(setting["weight"])) if setting else None
             sentences = _load(directory / _SENTENCES, linear=True) if (directory / _SENTENCES).exists() else None
             reader = Reader.load(directory / _READER) if (directory / _READER).exists() else None
+            drafted = info.get("reader", reader.digest if reader else None)  # models from before: any reader
+            if drafted != (reader.digest if reader else None):
+                raise ValueError(f"the trees learned from the drafts of reader {drafted}, the directory holds "
+                                 f"{reader.digest if reader else 'none'}; retrain them with `newsqa train`")
             return cls(threshold=float(info["threshold"]), kinds=info.get("kinds"), info=info, judge=judge,
                        sentences=sentences, reader=reader, **learned)
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -82,6 +87,13 @@ class Models:
         for name, file in _FILES.items():
             getattr(self, name).save(directory / file)
         info = {**self.info, "format": FORMAT, "threshold": self.threshold, "kinds": self.kinds}
+        if self.reader is not None:  # the trees learned from its drafts: it goes with them
+            info["reader"] = self.reader.digest
+            if self.reader.adapter.parent.resolve() != directory.resolve():
+                shutil.copyfile(self.reader.adapter, directory / self.reader.adapter.name)
+                shutil.copyfile(self.reader.adapter.parent / _READER, directory / _READER)
+        elif "reader" in info:
+            del info["reader"]
         (directory / "models.json").write_text(json.dumps(info, ensure_ascii=False, indent=1) + "\n")
         judge = {"judge": self.judge.as_dict() if self.judge else None,
                  "cross_fitted": self.info.get("training", {}).get("judge", {}).get("cross_fitted")}

@@ -8,7 +8,7 @@ accepted answer as the passage writes it, or "unknown" when the shown sentences 
 import json
 import random
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from ingest.lexical import LexicalIndex
 from ingest.store import Hit
@@ -49,6 +49,13 @@ def reader_examples(question, articles: Sequence[tuple[Article, Sequence[Chunk]]
     if len(hits) > 1:
         alternative = hits[1:] if rng.random() < 0.5 else rng.sample(hits, len(hits))
         variants.append(select_evidence(question.question, alternative))
+    holding = next((e for e in evidence if contains(e.text, question.answers)), None)
+    if holding is not None and holding not in shown_evidence(evidence):
+        # The answer is in the passages but not among the sentences shown: the same question with the sentence that
+        # holds it shown among them, at a random place (reading is learned from answers, not only from "unknown")
+        others = [e for e in shown_evidence(evidence) if e is not holding][:EVIDENCE_SENTENCES - 1]
+        others.insert(rng.randrange(len(others) + 1), replace(holding, overlap=max(holding.overlap, 0.01)))
+        variants.append(others)
     for shown in variants:
         target = _target(shown_evidence(shown), question.answers)
         kind = "unknown" if target == UNKNOWN else "answer"
