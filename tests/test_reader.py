@@ -96,3 +96,26 @@ def _with_reader(directory, reader_dir):
     for name in ("reader.gguf", "reader.json"):
         (directory / name).write_bytes((reader_dir / name).read_bytes())
     return directory
+
+
+@pytest.mark.e2e
+def test_a_short_run_resumes_exports_and_the_adapter_reads_in_llama_cpp(tmp_path):
+    """The whole reader chain on the real model: LoRA steps in torch, a resumed run, llama.cpp's converter, and the
+    adapter applied by the llama.cpp newsqa answers with."""
+    from newsqa.settings import Settings
+    from rag.llm import embedded_model_path
+    from rag.llm.llama import embedded_llm
+    from rag.training.reader import export_adapter, fit_reader
+
+    question = EvalQuestion("q9", "How many passengers did the Sea Lark carry?", ("412",), True)
+    examples = list(reader_examples(question, chunked(FERRY, ZOO), random.Random(0)))
+    models_dir = Settings().models_dir
+    gguf = embedded_model_path(models_dir)
+    first = fit_reader(examples, gguf, tmp_path, steps=1, accumulation=2, threads=2)
+    again = fit_reader(examples, gguf, tmp_path, steps=2, accumulation=2, threads=2)
+    assert first["resumed_at"] == 0 and again["resumed_at"] == 1
+    assert first["loss_last_25"] > 0 and (tmp_path / "adapter" / "adapter_model.safetensors").exists()
+    adapter = export_adapter(tmp_path / "adapter", gguf, tmp_path / "reader.gguf", tmp_path)
+    assert adapter.stat().st_size > 1_000_000  # every linear layer's A and B, in f16
+    llm = embedded_llm(models_dir, n_ctx=512, lora=adapter)
+    assert isinstance(llm.invoke(reader_prompt(question.question, [])), str)

@@ -3,8 +3,8 @@ adapter for llama.cpp.
 
 1. Examples (`reader_data`): the rtqa-train questions of the periods that neither the tree models' training runs
    nor the held-out slice use (the trees learn from drafts of questions the reader never saw; the held-out
-   questions stay unseen), each with the evidence newsqa would show (rag/training/reader_data.py) and its answer as the passage
-   writes it, or "unknown"; multiple-choice questions also as the right option.
+   questions stay unseen), each with the evidence newsqa would show (rag/training/reader_data.py) and its answer
+   as the passage writes it, or "unknown"; multiple-choice questions also as the right option.
 2. Training (`fit_reader`): the GGUF's weights de-quantised into torch (transformers' `gguf_file=`), a LoRA on
    every linear layer of the decoder, loss on the answer's tokens only (the vocabulary head computed there only),
    bf16 autocast where the CPU has it; checkpoints every few steps, so an interrupted run resumes.
@@ -138,58 +138,92 @@ def fit_reader(examples: Sequence[ReaderExample], gguf: Path, work: Path, *, ste
     import time
 
     import torch
-    from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
-    from peft.utils import get_peft_model_state_dict
 
     torch.manual_seed(seed)
     if threads:
         torch.set_num_threads(threads)
-    tokenizer, base = load_base(gguf)
-    model = get_peft_model(base, LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=0.05, task_type="CAUSAL_LM",
-                                            target_modules=list(TARGET_MODULES)))
+    tokenizer, model = _lora_model(gguf, rank, alpha)
     order = list(range(len(examples)))
     random.Random(seed).shuffle(order)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=learning_rate, weight_decay=0.0)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / 20) * max(0.05, 1 - s / steps))
-    checkpoint, start, losses = work / "checkpoint.pt", 0, []
-    if checkpoint.exists():  # resume where the last run stopped
-        state = torch.load(checkpoint, weights_only=True)
-        set_peft_model_state_dict(model, state["adapter"])
-        optimizer.load_state_dict(state["optimizer"])
-        schedule.load_state_dict(state["schedule"])
-        start, losses = int(state["step"]), list(state["losses"])
+    checkpoint = work / "checkpoint.pt"
+    start, losses = _resume(checkpoint, model, optimizer, schedule)
     autocast = bf16_is_fast()
     model.train()
-    cursor, began, skipped = start * accumulation, time.perf_counter(), 0
+    batches = _Batches(examples, order, tokenizer, max_tokens, cursor=start * accumulation)
+    began = time.perf_counter()
     for step in range(start, steps):
         total = 0.0
         for _ in range(accumulation):
-            encoded = None
-            while encoded is None:
-                encoded = encode(tokenizer, examples[order[cursor % len(order)]], max_tokens)
-                cursor += 1
-                skipped += encoded is None
-            loss = answer_loss(model, *encoded, autocast) / accumulation
+            loss = answer_loss(model, *batches.next(), autocast) / accumulation
             loss.backward()
-            total += float(loss)
+            total += loss.item()
         torch.nn.utils.clip_grad_norm_(trainable, 1.0)
         optimizer.step()
         schedule.step()
         optimizer.zero_grad(set_to_none=True)
         losses.append(round(total, 4))
         if (step + 1) % 25 == 0 or step + 1 == steps:
-            with replacing(checkpoint) as partial:
-                torch.save({"adapter": get_peft_model_state_dict(model), "optimizer": optimizer.state_dict(),
-                            "schedule": schedule.state_dict(), "step": step + 1, "losses": losses}, partial)
+            _save_checkpoint(checkpoint, model, optimizer, schedule, step + 1, losses)
         if progress:
             progress("training the reader", step + 1, steps)
     model.save_pretrained(str(work / "adapter"))
     seconds = time.perf_counter() - began
     return {"steps": steps, "accumulation": accumulation, "examples_seen": steps * accumulation, "resumed_at": start,
-            "learning_rate": learning_rate, "rank": rank, "alpha": alpha, "bf16": autocast, "skipped_too_long": skipped,
-            "loss_first_25": _mean(losses[:25]), "loss_last_25": _mean(losses[-25:]),
+            "learning_rate": learning_rate, "rank": rank, "alpha": alpha, "bf16": autocast,
+            "skipped_too_long": batches.skipped, "loss_first_25": _mean(losses[:25]),
+            "loss_last_25": _mean(losses[-25:]),
             "seconds_this_run": round(seconds), "seconds_per_step": round(seconds / max(1, steps - start), 2)}
+
+
+def _lora_model(gguf: Path, rank: int, alpha: int):
+    """The tokenizer and the de-quantised base model wrapped with LoRA adapters on every linear layer."""
+    from peft import LoraConfig, get_peft_model
+
+    tokenizer, base = load_base(gguf)
+    return tokenizer, get_peft_model(base, LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=0.05,
+                                                      task_type="CAUSAL_LM", target_modules=list(TARGET_MODULES)))
+
+
+class _Batches:
+    """The examples in the run's order, encoded, endlessly; those too long for `max_tokens` are skipped and counted."""
+
+    def __init__(self, examples: Sequence[ReaderExample], order: list[int], tokenizer, max_tokens: int, cursor: int):
+        self.examples, self.order, self.tokenizer, self.max_tokens = examples, order, tokenizer, max_tokens
+        self.cursor, self.skipped = cursor, 0
+
+    def next(self) -> tuple[list[int], int]:
+        while True:
+            encoded = encode(self.tokenizer, self.examples[self.order[self.cursor % len(self.order)]], self.max_tokens)
+            self.cursor += 1
+            if encoded is not None:
+                return encoded
+            self.skipped += 1
+
+
+def _resume(checkpoint: Path, model, optimizer, schedule) -> tuple[int, list[float]]:
+    """The step and losses where the last run stopped (its adapter, optimizer and schedule restored), or (0, [])."""
+    if not checkpoint.exists():
+        return 0, []
+    import torch
+    from peft import set_peft_model_state_dict
+
+    state = torch.load(checkpoint, weights_only=True)
+    set_peft_model_state_dict(model, state["adapter"])
+    optimizer.load_state_dict(state["optimizer"])
+    schedule.load_state_dict(state["schedule"])
+    return int(state["step"]), list(state["losses"])
+
+
+def _save_checkpoint(checkpoint: Path, model, optimizer, schedule, step: int, losses: list[float]) -> None:
+    import torch
+    from peft.utils import get_peft_model_state_dict
+
+    with replacing(checkpoint) as partial:
+        torch.save({"adapter": get_peft_model_state_dict(model), "optimizer": optimizer.state_dict(),
+                    "schedule": schedule.state_dict(), "step": step, "losses": losses}, partial)
 
 
 def _mean(values: Sequence[float]) -> float | None:

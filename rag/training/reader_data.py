@@ -14,7 +14,7 @@ from ingest.lexical import LexicalIndex
 from ingest.store import Hit
 from ingest.types import Article, Chunk
 from rag.answer.evidence import Evidence, select_evidence
-from rag.llm.prompts import UNKNOWN, choice_prompt, choice_text, reader_prompt, shown_evidence
+from rag.llm.prompts import EVIDENCE_SENTENCES, UNKNOWN, choice_prompt, choice_text, reader_prompt, shown_evidence
 from rag.text import contains, normalise_answer, written_as
 
 __all__ = ["ReaderExample", "reader_examples"]
