@@ -1,5 +1,8 @@
 """Retrieval, answers with citations, and the Python QA API: `QA(retriever, llm, models).ask("...")` (a script
-builds one from the settings with `newsqa.app.open_qa()`)."""
+builds one from the settings with `newsqa.app.open_qa()`). Rooms, lowest first: `learned` (the models as data),
+`retrieval` and `llm`, `answer`, then `qa`/`chains` (the API), `evaluate` and `training` on top; each room's
+`__init__` says what it may import. rag may import `ingest` and the ground (`newsqa.settings`, `newsqa.errors`,
+`newsqa.files`), never the composition root (`newsqa.app`, `newsqa.build`, `newsqa.probe`) or `ui`."""
 
 from newsqa.errors import (
     ConfigError,

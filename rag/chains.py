@@ -1,5 +1,5 @@
 """newsqa inside LangChain: a conversation's message history around `QA` (itself a Runnable; its retriever,
-`QA.retriever`, is a `BaseRetriever` that composes in LCEL: `retriever | format_docs | prompt | llm`).
+`QA.retriever`, is a `BaseRetriever` that composes in LCEL, e.g. `retriever | (lambda docs: ...) | prompt | llm`).
 
     from newsqa.app import open_qa
     from rag.chains import with_message_history

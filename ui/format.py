@@ -4,6 +4,7 @@ import html
 import re
 
 from rag import Answer, Progress
+from rag.text import MONTHS
 
 __all__ = ["answer_markdown", "answer_text", "escape_markdown", "human_date", "literal", "marked", "progress_text", "qualifier",
            "sources_text", "store_markdown"]
@@ -109,7 +110,7 @@ def answer_markdown(answer: Answer) -> str:
     return "\n\n".join(parts)
 
 
-_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH_NAMES = tuple(month[:3] for month in MONTHS)
 
 
 def human_date(value: str | None) -> str:

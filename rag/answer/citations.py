@@ -1,14 +1,16 @@
 """The sources of an answer: one citation per article, quoting the sentence that supports it, and the numbers
 [n] an explanation's sentences carry to them."""
 
+import re
 from collections.abc import Iterable, Sequence
 
 from rag.answer.evidence import Evidence
 from rag.types import Citation
 
-__all__ = ["MAX_CITATIONS", "citations", "marked", "numbered"]
+__all__ = ["MARKER", "MAX_CITATIONS", "citations", "marked", "numbered", "unmarked"]
 
 MAX_CITATIONS = 3
+MARKER = re.compile(r"\s*\[(\d{1,2})\]")  # " [n]" as `marked` writes it; the group is n
 
 
 def citations(support: list[Evidence], limit: int | None = MAX_CITATIONS) -> tuple[Citation, ...]:
@@ -30,6 +32,15 @@ def marked(text: str, numbers: Iterable[int]) -> str:
     'The bridge reopened. [2] [1]'
     """
     return text + "".join(f" [{n}]" for n in dict.fromkeys(numbers))
+
+
+def unmarked(text: str) -> str:
+    """The text without its citation markers.
+
+    >>> unmarked("The bridge reopened. [2] [1] It was shut in May. [1]")
+    'The bridge reopened. It was shut in May.'
+    """
+    return MARKER.sub("", text)
 
 
 def numbered(chosen: Sequence[Evidence]) -> tuple[str, tuple[Citation, ...]]:

@@ -13,8 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ingest.text import STOPWORDS
+from rag.answer.citations import MARKER
 from rag.answer.terms import key_terms
 from rag.text import MONTHS, WEEKDAYS
+from rag.types import NOT_FOUND
 
 __all__ = ["MAX_ANSWER_WORDS", "Turn", "as_turns", "is_follow_up", "only_pronouns", "reply_answer", "rewrite", "standalone"]
 
@@ -49,7 +51,7 @@ def reply_answer(reply: str) -> str | None:
     """
     first = (reply or "").strip().split("\n")[0].strip()
     first = re.sub(r"\s*\((?:as of|according to) [^)]*\)$", "", first)
-    if not first or first == "The articles do not say." or re.search(r"\[\d+\]", first) \
+    if not first or first == NOT_FOUND or MARKER.search(first) \
             or len(first.split()) > MAX_ANSWER_WORDS:
         return None
     return first

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from ingest.chunk import split_sentences
 from ingest.store import Hit
 from ingest.text import content_words
+from rag.answer.citations import MARKER, unmarked
 from rag.llm.prompts import NOT_IN_PASSAGES
 from rag.text import MONTHS, numbers_in
 
 __all__ = ["MAX_WRITTEN_TOKENS", "Written", "check_reply", "quote_for"]
 
 MAX_WRITTEN_TOKENS = 300
-_CITE = re.compile(r"\s*\[(\d{1,2})\]")
 _MONTHS = {m.lower() for m in MONTHS}
 # Capitalised words that are not claims: sentence openers and function words a model capitalises.
 _NOT_NAMES = {"the", "a", "an", "in", "on", "at", "according", "however", "but", "and", "it", "its", "they", "he", "she",
@@ -47,8 +47,8 @@ def check_reply(reply: str, passages: Sequence[Hit]) -> list[Written]:
     reply = re.sub(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})+)\]", lambda m: "".join(f"[{n.strip()}]" for n in m.group(1).split(",")), reply)
     kept = []
     for sentence in split_sentences(reply):
-        cited = tuple(dict.fromkeys(int(n) - 1 for n in _CITE.findall(sentence)))
-        text = _CITE.sub("", sentence).strip().rstrip(".").strip()
+        cited = tuple(dict.fromkeys(int(n) - 1 for n in MARKER.findall(sentence)))
+        text = unmarked(sentence).strip().rstrip(".").strip()
         if not text or not cited or any(not 0 <= i < len(passages) for i in cited):
             continue
         source = " ".join(f"{passages[i].title} {passages[i].text}" for i in cited)

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from newsqa.errors import LoadError
+from rag.answer.citations import unmarked
 from rag.answer.followup import Turn
 from rag.evaluate.metrics import contains, exact_match, f1, first_rank, numeric_match, percentile
 from rag.qa import QA
@@ -190,7 +191,7 @@ def score_question(qa: QA, q: EvalQuestion, chunk_texts: ChunkTexts, *, k: int |
         id=q.id, question=q.question, answerable=q.answerable, answers=golds, answer=answer.text,
         abstained=answer.abstained, draft=answer.draft, citations=[asdict(c) for c in answer.citations],
         latency_s=round(latency, 3), fields=q.fields, query=answer.query,
-        words=len(_WORD.findall(_WITHOUT_MARKERS.sub("", answer.text))) if q.answerable and not answer.abstained else None,
+        words=len(_WORD.findall(unmarked(answer.text))) if q.answerable and not answer.abstained else None,
     )
     if q.answerable:
         said = "" if answer.abstained else answer.text
@@ -217,7 +218,6 @@ def conversation(qa: QA, q: EvalQuestion, k: int | None = None) -> list:
 
 
 _WORD = re.compile(r"[\w'’.,$%-]*\w")
-_WITHOUT_MARKERS = re.compile(r"\s*\[\d+\]")
 
 
 def _multiple_choice(qa: QA, q: EvalQuestion, k: int | None) -> dict:

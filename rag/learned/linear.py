@@ -1,21 +1,21 @@
 """Logistic regression (fitted by rag.training.estimators with scikit-learn), kept as JSON and evaluated with NumPy: the other
-kind of learned model beside the trees of rag/learned/trees.py, with the same `raw`/`probability`/`save` face.
+kind of learned model beside the trees of rag/learned/trees.py, with the same face (rag/learned/scorer.py).
 
 Used where the data says a straight line does better than trees: multiple choice, whose ~500
 training questions are few for trees and whose features are mostly each option against the best.
 """
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
+
+from rag.learned.scorer import Scorer
 
 __all__ = ["Linear", "rounded"]
 
 
 @dataclass(frozen=True)
-class Linear:
+class Linear(Scorer):
     """A binary classifier: raw score = bias + sum of weight * (feature - mean) / scale."""
 
     features: tuple[str, ...]
@@ -28,10 +28,6 @@ class Linear:
         """Raw scores (log-odds) of feature rows."""
         x = np.asarray(rows, dtype=np.float64).reshape(-1, len(self.features))
         return self.bias + ((x - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.weights)
-
-    def probability(self, rows) -> np.ndarray:
-        """P(label 1) of feature rows."""
-        return 1.0 / (1.0 + np.exp(-self.raw(rows)))
 
     def importance(self) -> dict[str, float]:
         """Each feature's share of the summed absolute (standardized) weights, largest first."""
@@ -57,8 +53,6 @@ class Linear:
             raise ValueError("not a linear model: a value is not finite or a scale is not positive")
         return model
 
-    def save(self, path: Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), separators=(",", ":")))
 
 
 

@@ -4,18 +4,18 @@ Shipped models are data, not code: a JSON file of trees loads without unpickling
 answering a question needs no scikit-learn.
 """
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
+
+from rag.learned.scorer import Scorer
 
 __all__ = ["Trees"]
 
 
 @dataclass(frozen=True)
-class Trees:
+class Trees(Scorer):
     """A binary classifier: raw score = base + rate * sum of tree outputs; probability = sigmoid(raw)."""
 
     features: tuple[str, ...]
@@ -31,10 +31,6 @@ class Trees:
         packed = self._packed
         return self.base + self.rate * np.concatenate(
             [_leaf_values(packed, x[i:i + _BLOCK]).sum(axis=1) for i in range(0, len(x), _BLOCK)] or [np.zeros(0)])
-
-    def probability(self, rows) -> np.ndarray:
-        """P(label 1) of feature rows."""
-        return 1.0 / (1.0 + np.exp(-self.raw(rows)))
 
     @property
     def _packed(self) -> "_Packed":
@@ -54,12 +50,6 @@ class Trees:
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not a tree model: {exc}") from exc
 
-    def save(self, path: Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), separators=(",", ":")))
-
-    @classmethod
-    def load(cls, path: Path) -> "Trees":
-        return cls.from_dict(json.loads(Path(path).read_text()))
 
 
 _BLOCK = 2048  # rows walked at once: bounds the (rows x trees) work arrays

@@ -151,7 +151,8 @@ def is_answer(text: str, golds: Sequence[str]) -> bool:
 # The code that makes the cached examples, from the package root: every module of rag/ (the draft prompt,
 # the key terms and the text helpers as much as the features) and the store's search settings, BM25 and
 # the sentence splitter, which make the pools and the evidence.
-_EXAMPLE_CODE = ("rag/**/*.py", "ingest/store.py", "ingest/lexical.py", "ingest/chunk.py", "ingest/news.py")
+_EXAMPLE_CODE = ("rag/**/*.py", "ingest/store.py", "ingest/exact.py", "ingest/vectors.py", "ingest/lexical.py",
+                 "ingest/chunk.py", "ingest/news.py")
 
 
 class ExampleCache:
