@@ -111,11 +111,15 @@ def test_a_short_run_resumes_exports_and_the_adapter_reads_in_llama_cpp(tmp_path
     examples = list(reader_examples(question, chunked(FERRY, ZOO), random.Random(0)))
     models_dir = Settings().models_dir
     gguf = embedded_model_path(models_dir)
-    first = fit_reader(examples, gguf, tmp_path, steps=1, accumulation=2, threads=2)
-    again = fit_reader(examples, gguf, tmp_path, steps=2, accumulation=2, threads=2)
+    # a large learning rate: two steps must move the model enough to see the adapter in llama.cpp's numbers
+    first = fit_reader(examples, gguf, tmp_path, steps=1, accumulation=2, threads=2, learning_rate=0.05)
+    again = fit_reader(examples, gguf, tmp_path, steps=2, accumulation=2, threads=2, learning_rate=0.05)
     assert first["resumed_at"] == 0 and again["resumed_at"] == 1
     assert first["loss_last_25"] > 0 and (tmp_path / "adapter" / "adapter_model.safetensors").exists()
     adapter = export_adapter(tmp_path / "adapter", gguf, tmp_path / "reader.gguf", tmp_path)
     assert adapter.stat().st_size > 1_000_000  # every linear layer's A and B, in f16
-    llm = embedded_llm(models_dir, n_ctx=512, lora=adapter)
-    assert isinstance(llm.invoke(reader_prompt(question.question, [])), str)
+    prompt = reader_prompt(question.question, [])
+    adapted, base = embedded_llm(models_dir, n_ctx=512, lora=adapter), embedded_llm(models_dir, n_ctx=512)
+    assert isinstance(adapted.invoke(prompt), str)
+    # the adapter reads in the context newsqa answers and judges with (it replaces llama-cpp-python's first one)
+    assert adapted.logprobs(prompt, [" 412"]) != base.logprobs(prompt, [" 412"])

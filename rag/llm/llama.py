@@ -159,6 +159,13 @@ def _allow_sequences(client, count: int) -> None:
     params = client.context_params
     params.n_seq_max, params.kv_unified = count, True
     context = _internals.LlamaContext(model=client._model, params=params, verbose=False)
+    if client._lora_adapter is not None:  # the adapter was set on the context being replaced: set it on this one
+        import llama_cpp
+
+        adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(client._lora_adapter)
+        if llama_cpp.llama_set_adapters_lora(context.ctx, adapters, 1, (ctypes.c_float * 1)(client.lora_scale)):
+            context.close()
+            raise ModelError(f"llama.cpp could not apply the LoRA adapter {client.lora_path}")
     client._ctx.close()
     client._ctx = context
     client._stack.callback(context.close)
