@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from .news import NEWS_RULES, news_text
 from .types import Article, Chunk
 
-__all__ = ["Chunker", "TokenCounter", "split_sentences", "pack_sentences"]
+__all__ = ["Chunker", "TokenCounter", "split_sentences", "pack_sentences", "text_sentences"]
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
@@ -36,6 +36,15 @@ def split_sentences(paragraph: str) -> list[str]:
         start = match.end()
     tail = paragraph[start:].strip()
     return sentences + [tail] if tail else sentences
+
+
+def text_sentences(text: str) -> list[str]:
+    """The sentences of a text of paragraphs (one per line), in order.
+
+    >>> text_sentences("The ferry is back. It sails at 9.\\nA second boat joins in June.")
+    ['The ferry is back.', 'It sails at 9.', 'A second boat joins in June.']
+    """
+    return [sentence for paragraph in text.split("\n") for sentence in split_sentences(paragraph)]
 
 
 def pack_sentences(sentences: Sequence[str], counts: Sequence[int], max_tokens: int, overlap: int) -> list[list[int]]:

@@ -93,11 +93,11 @@ def classify_paragraphs(paragraphs: Sequence[str], authors: Sequence[str] = ()) 
     names = {_fold(a) for a in authors if a and a.strip()}
     kinds = []
     for index, paragraph in enumerate(paragraphs):
-        kinds.append(_kind(paragraph.strip(), index, len(paragraphs), names))
+        kinds.append(_kind(paragraph.strip(), index, names))
     return kinds
 
 
-def _kind(paragraph: str, index: int, total: int, authors: set[str]) -> str | None:
+def _kind(paragraph: str, index: int, authors: set[str]) -> str | None:
     words = paragraph.split()
     if not words:
         return "other"

@@ -62,7 +62,7 @@ def chat_completion(answer: Answer, usage: dict) -> dict:
         "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
         "object": "chat.completion",
         "created": int(time.time()),
-        "model": "newsqa",
+        "model": MODEL,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": answer_text(answer)}, "finish_reason": "stop"}],
         "usage": usage,
         "citations": [c.url or c.article_id for c in answer.citations],  # OpenAI-style: links (ids without one)

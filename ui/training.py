@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from newsqa.app import Services, connect
+from newsqa.files import write_atomically
 from rag.evaluate import read_questions
 from rag.training.periods import TrainConfig
 from rag.training.pipeline import train
@@ -111,14 +112,14 @@ def _train_reader(services: Services, questions, corpus, out: Path, cache: Path,
     from rag.training.reader import balanced, export_adapter, fit_reader, read_examples, reader_data
 
     work = cache / "reader"
-    data = work / f"examples-{seed}.jsonl"
+    data, summary = work / f"examples-{seed}.jsonl", work / f"examples-{seed}.json"
     bars = StageBars()
     started = time.perf_counter()
     try:
         made = None
-        if not data.exists():
+        if not (data.exists() and summary.exists()):
             made = reader_data(questions, corpus, services.chunker, data, seed=seed, progress=bars)
-            (work / f"examples-{seed}.json").write_text(json.dumps(made, indent=1))
+            write_atomically(summary, json.dumps(made, indent=1))
         examples = balanced(read_examples(data), seed)
         gguf = embedded_model_path(services.settings.models_dir)
         report = fit_reader(examples, gguf, work, steps=steps, accumulation=accumulation, seed=seed,
@@ -126,7 +127,7 @@ def _train_reader(services: Services, questions, corpus, out: Path, cache: Path,
     finally:
         bars.close()
     adapter = export_adapter(work / "adapter", gguf, out / "reader.gguf", work)
-    made = made or json.loads((work / f"examples-{seed}.json").read_text())
+    made = made or json.loads(summary.read_text())
     kinds = {kind: sum(1 for e in examples if e.kind == kind) for kind in ("answer", "unknown", "choice")}
     info = {"adapter": adapter.name, "prompt": "reader-v1", "seed": seed, "data": made, "balanced": kinds,
             "training": report, "minutes": round((time.perf_counter() - started) / 60, 1)}

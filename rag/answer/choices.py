@@ -5,7 +5,7 @@ each also relative to the best option; a model trained on past quiz questions sc
 import math
 from collections.abc import Sequence
 
-from ingest.chunk import split_sentences
+from ingest.chunk import split_sentences, text_sentences
 from ingest.store import Hit
 from ingest.text import content_words
 from rag.answer.candidates import candidate_key
@@ -88,7 +88,7 @@ def _same(candidate: str, choice: str) -> bool:
 def holding_sentence(hit: Hit, question: str, choice: str) -> Evidence:
     """The sentence of a passage that holds the choice (the one most about the question), to cite."""
     asked = content_words(question)
-    sentences = [s for p in hit.text.split("\n") for s in split_sentences(p) if contains(s, [choice])] or [hit.text]
+    sentences = [s for s in text_sentences(hit.text) if contains(s, [choice])] or [hit.text]
     best = max(sentences, key=lambda s: len(asked & content_words(s)))
     overlap = len(asked & content_words(best)) / len(asked) if asked else 0.0
     return Evidence(best, hit, overlap, overlap + (hit.relevance or hit.score))

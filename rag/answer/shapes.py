@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from ingest.chunk import split_sentences
+from ingest.chunk import text_sentences
 from ingest.store import Hit
 from ingest.text import content_words
 from rag.answer.evidence import Evidence
@@ -157,7 +157,7 @@ def _standing_alone(item: Evidence) -> list[Evidence]:
     when that sentence is not in its passage."""
     if not DANGLING.match(item.text):
         return [item]
-    sentences = [s for paragraph in item.hit.text.split("\n") for s in split_sentences(paragraph)]
+    sentences = text_sentences(item.hit.text)
     at = sentences.index(item.text) if item.text in sentences else -1
     if at <= 0 or DANGLING.match(sentences[at - 1]) or not _whole_sentence(sentences[at - 1]):
         return []
@@ -202,7 +202,7 @@ def first_sentence(text: str) -> str:
     >>> first_sentence("Storm moves east\\nThe storm hit the coast on Monday. It left on Tuesday.")
     'The storm hit the coast on Monday.'
     """
-    sentences = [s for paragraph in text.split("\n") for s in split_sentences(paragraph)]
+    sentences = text_sentences(text)
     return next((s for s in sentences if _whole_sentence(s)), sentences[0] if sentences else "")
 
 
@@ -212,7 +212,7 @@ def lead_sentences(text: str, count: int = 2) -> list[str]:
     >>> lead_sentences("Storm moves east\\nThe storm hit the coast on Monday. It left 3,000 homes dark. Crews work.")
     ['The storm hit the coast on Monday.', 'It left 3,000 homes dark.']
     """
-    sentences = [s for paragraph in text.split("\n") for s in split_sentences(paragraph)]
+    sentences = text_sentences(text)
     return [s for s in sentences if _whole_sentence(s)][:count]
 
 

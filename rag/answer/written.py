@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest.chunk import split_sentences
+from ingest.chunk import split_sentences, text_sentences
 from ingest.store import Hit
 from ingest.text import content_words
 from rag.answer.citations import MARKER, unmarked
@@ -60,7 +60,7 @@ def check_reply(reply: str, passages: Sequence[Hit]) -> list[Written]:
 def quote_for(text: str, passage: Hit) -> str:
     """The sentence of the passage closest in words to a written sentence (what its citation quotes)."""
     said = content_words(text)
-    sentences = [s for p in passage.text.split("\n") for s in split_sentences(p)] or [passage.text]
+    sentences = text_sentences(passage.text) or [passage.text]
     return max(sentences, key=lambda s: len(said & content_words(s)))
 
 

@@ -12,7 +12,6 @@ adapter for llama.cpp.
    source newsqa builds) writes the adapter as a GGUF that `Llama(lora_path=...)` loads.
 """
 
-import gzip
 import json
 import os
 import random
@@ -23,6 +22,7 @@ from ingest.chunk import Chunker
 from ingest.loaders import iter_articles
 from ingest.types import Article
 from newsqa.files import replacing
+from rag.llm.native import cpu_flags
 from rag.evaluate import EvalQuestion
 from rag.training.periods import TrainConfig, assign_articles, held_out_periods, split_periods, tree_periods
 from rag.training.reader_data import ReaderExample, reader_examples
@@ -60,7 +60,7 @@ def reader_data(questions: Sequence[EvalQuestion], corpus_paths: Sequence[Path],
     asked = [q for p in periods for q in p.questions]
     chunked: dict[str, list] = {}  # an article's chunks, made once for every question asked about it
     out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", encoding="utf-8") as sink:
+    with replacing(out) as partial, open(partial, "w", encoding="utf-8") as sink:  # a killed run leaves no half file
         for done, question in enumerate(asked, start=1):
             own = [articles[i] for i in question.fields.get("results") or () if i in articles]
             for article in own:
@@ -77,8 +77,7 @@ def reader_data(questions: Sequence[EvalQuestion], corpus_paths: Sequence[Path],
 
 def read_examples(path: Path) -> list[ReaderExample]:
     """The examples of a file `reader_data` wrote."""
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as source:
+    with open(path, encoding="utf-8") as source:
         return [ReaderExample(**json.loads(line)) for line in source if line.strip()]
 
 
@@ -98,11 +97,7 @@ def load_base(gguf: Path, dtype=None):
 
 def bf16_is_fast() -> bool:
     """Whether this CPU computes bf16 natively (AVX-512 BF16 or AMX); elsewhere fp32 is as fast or faster."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return " avx512_bf16" in flags or " amx_bf16" in flags
+    return bool({"avx512_bf16", "amx_bf16"} & cpu_flags())
 
 
 def encode(tokenizer, example: ReaderExample, max_tokens: int) -> tuple[list[int], int] | None:
