@@ -206,7 +206,7 @@ class QA(Runnable[QAInput, Answer]):
         pool, rows = [pool[i] for i in kept], [rows[i] for i in kept]
         if not pool:
             return []
-        probabilities = self.models.answers.probability(rows)
+        probabilities = self.models.answers.probability(self.models.answers.own_columns(rows, CANDIDATE_FEATURES))
         scored = sorted((Scored(float(p), c) for p, c in zip(probabilities, pool)), key=lambda s: -s.probability)
         seen, distinct = set(), []
         for item in scored:

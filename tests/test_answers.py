@@ -7,6 +7,7 @@ from ingest.store import Hit
 from rag.answer.candidates import answer_type, display_text, extract_candidates, question_focus
 from rag.answer.evidence import Evidence, select_evidence
 from rag.answer.scoring import CANDIDATE_FEATURES, candidate_pool, candidate_rows
+from rag.learned.trees import Trees
 from ui.format import answer_text
 
 from .conftest import SEED_ARTICLE
@@ -65,9 +66,9 @@ def test_the_question_own_words_are_never_candidates():
     assert "Gweiran Prison" in texts and "prison" not in [t.lower() for t in texts] and "gunmen" not in texts
 
 
-def row_of(question, sentences, text):
+def row_of(question, sentences, text, draft=""):
     pool = candidate_pool(question, sentences)
-    rows = candidate_rows(question, sentences, pool)
+    rows = candidate_rows(question, sentences, pool, draft)
     return dict(zip(CANDIDATE_FEATURES, next(r for c, r in zip(pool, rows) if c.text == text)))
 
 
@@ -77,6 +78,19 @@ def test_candidate_rows_say_what_is_asked_and_what_the_span_is():
     assert row["asks_number"] == 1 and row["is_number"] == 1 and row["asks_person"] == 0 and row["is_name"] == 0
     assert row["near_asked"] == 1.0 and row["overlap"] == 0.6
     assert len(row) == len(CANDIDATE_FEATURES)
+
+
+def test_the_readers_unknown_is_an_input_of_every_candidate_and_older_models_still_score():
+    sentences = [evidence("Farhad Shami said the prisons house around 5000 inmates.", overlap=0.6)]
+    question = "How many inmates do the prisons house?"
+    said = row_of(question, sentences, "around 5000", draft="unknown")
+    assert said["unknown"] == 1.0 and said["draft"] == 0.0
+    assert row_of(question, sentences, "around 5000", draft="around 5000")["unknown"] == 0.0
+    older = Trees(tuple(f for f in CANDIDATE_FEATURES if f != "unknown"), 0.0, 1.0, ())  # trained before the feature
+    rows = [list(said.values())]
+    assert older.own_columns(rows, CANDIDATE_FEATURES) == [[v for f, v in said.items() if f != "unknown"]]
+    with pytest.raises(ValueError, match="newer"):
+        Trees(("newer",), 0.0, 1.0, ()).own_columns(rows, CANDIDATE_FEATURES)
 
 
 def test_money_questions_mark_amounts_of_money():
