@@ -143,8 +143,8 @@ class QA(Runnable[QAInput, Answer]):
             yield self._chosen(query, list(choices), ranked, hits, vector, _timings(started, retrieved_at), context)
         elif kind == "latest":
             terms = key_terms(query)
-            yield self._newest(newest(self.retriever.top(ranked, 10), terms), _timings(started, retrieved_at),
-                               question, query, context["retrieved"])
+            yield self._newest(newest(self.retriever.top(ranked, 10), topic(query), terms, as_of),
+                               _timings(started, retrieved_at), question, query, context["retrieved"])
         elif getattr(self.llm, "writes", False) and (written := self._written(query, hits, started, retrieved_at, context)):
             yield written
         elif kind == "explanatory":

@@ -1,6 +1,8 @@
 """The kind of a question decides the shape of its answer: detection on a written set, explanations
 and latest news over the seed article and invented ones (fake embeddings, real Chroma)."""
 
+from datetime import date
+
 import pytest
 
 from rag import Answer
@@ -72,6 +74,13 @@ def test_latest_news_lists_the_newest_articles_first_with_headline_date_and_firs
     assert lines[0] == "Bridge traffic doubles (2026-04-10): Traffic on the Elm Street bridge doubled in its first month. [1]"
     assert lines[1].startswith("Riverton opens its new bridge (2026-03-02): Riverton opened the Elm Street bridge")
     assert [c.article_id for c in answer.citations] == ["bridge-2", "bridge-1"]
+
+
+def test_latest_news_on_a_topic_as_of_a_day_lists_only_what_was_out_and_about_the_topic(towns):
+    answer = towns.qa.ask("What is the latest on the Elm Street bridge?", as_of=date(2026, 3, 20))
+    assert [c.article_id for c in answer.citations] == ["bridge-1"]  # bridge-2 came out in April
+    other = towns.qa.ask("What is the latest on the Riverton schools?")  # Riverton is named by all three; schools by none
+    assert other.abstained and not other.citations
 
 
 def test_latest_news_without_a_topic_is_the_newest_in_the_store_and_borrows_nothing(towns):

@@ -5,12 +5,13 @@ latest news on a topic (the newest articles, headline and first sentence)."""
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import date
 
 from ingest.chunk import text_sentences
 from ingest.store import Hit
 from ingest.text import content_words
 from rag.answer.evidence import Evidence
-from rag.answer.terms import KeyTerms, addresses
+from rag.answer.terms import KeyTerms, addresses, speaks_to
 
 __all__ = ["DANGLING", "EXPLAIN_SENTENCES", "REASON", "KINDS", "explanation", "explanation_shape", "first_sentence", "lead_sentences", "newest",
            "question_kind", "topic"]
@@ -183,11 +184,23 @@ def _whole_sentence(text: str) -> bool:
     return len(text.split()) >= 5 and bool(re.search(r"[.!?…][\"”’')\]]*$", text.strip()))
 
 
-def newest(hits: Sequence[Hit], terms: KeyTerms, limit: int = 3) -> list[Hit]:
-    """One passage per article about the topic, newest article first (undated ones last)."""
+def newest(hits: Sequence[Hit], topic: str, terms: KeyTerms, as_of: date | None = None, limit: int = 3) -> list[Hit]:
+    """One passage per article about the topic (it names the topic's names and says something of the rest of it),
+    newest article first (undated ones last), none published after `as_of`: what was latest on the day asked.
+
+    >>> from ingest.store import Hit
+    >>> from rag.answer.terms import key_terms
+    >>> def hit(article, text, day): return Hit(f"{article}:c", article, text, 0.5, 0, "", None, None, day)
+    >>> found = [hit("a", "Texas reported 48 measles cases.", "2025-02-14"), hit("b", "Texas voters went to the polls.", "2025-11-05"),
+    ...          hit("c", "Measles spread in Texas schools.", "2025-03-01")]
+    >>> [h.article_id for h in newest(found, "measles in Texas", key_terms("measles in Texas"), date(2025, 2, 16))]
+    ['a']
+    """
     seen, found = set(), []
+    day = as_of.isoformat() if as_of else None
     for hit in hits:
-        if hit.article_id not in seen and addresses(terms, hit):
+        if (hit.article_id not in seen and addresses(terms, hit) and speaks_to(topic, terms, f"{hit.title}\n{hit.text}")
+                and not (day and hit.published and hit.published[:10] > day)):
             seen.add(hit.article_id)
             found.append(hit)
     dated = sorted((h for h in found if h.published), key=lambda h: h.published, reverse=True)
