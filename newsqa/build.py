@@ -35,4 +35,4 @@ def build_llm(settings: Settings, reader: Reader | None = None) -> GenerationLLM
                        lora=reader.adapter if reader else None)
     if reader is None:
         return GenerationLLM(llm, name="embedded")
-    return GenerationLLM(llm, name=f"embedded reader {reader.digest}", prompt=reader_prompt)
+    return GenerationLLM(llm, name=f"embedded reader {reader.digest}", prompt=reader_prompt, reader=reader.digest)

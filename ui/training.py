@@ -12,6 +12,7 @@ import click
 from newsqa.app import Services, connect
 from newsqa.files import write_atomically
 from rag.evaluate import read_questions
+from rag.learned.models import READER_PROMPT
 from rag.training.periods import TrainConfig
 from rag.training.pipeline import train
 
@@ -85,7 +86,7 @@ def train_command(services: Services, questions_file, corpus, out, max_articles,
     finally:
         bars.close()
     models = trained.models
-    if not no_drafts and "reader" in services.llm.name:
+    if not no_drafts and services.llm.reader is not None:
         models = replace(models, reader=services.models.reader)  # the trees learned from its drafts: it ships with them
     models.save(out)
     (out / "report.json").write_text(json.dumps(trained.report, ensure_ascii=False, indent=1) + "\n")
@@ -129,7 +130,7 @@ def _train_reader(services: Services, questions, corpus, out: Path, cache: Path,
     adapter = export_adapter(work / "adapter", gguf, out / "reader.gguf", work)
     made = made or json.loads(summary.read_text())
     kinds = {kind: sum(1 for e in examples if e.kind == kind) for kind in ("answer", "unknown", "choice")}
-    info = {"adapter": adapter.name, "prompt": "reader-v1", "seed": seed, "data": made, "balanced": kinds,
+    info = {"adapter": adapter.name, "prompt": READER_PROMPT, "seed": seed, "data": made, "balanced": kinds,
             "training": report, "minutes": round((time.perf_counter() - started) / 60, 1)}
     (out / "reader.json").write_text(json.dumps(info, ensure_ascii=False, indent=1) + "\n")
     click.echo(f"reader trained on {report['examples_seen']} examples ({kinds}) in {info['minutes']} min: loss "

@@ -13,13 +13,14 @@ from rag.learned.judge import Judge
 from rag.learned.linear import Linear
 from rag.learned.trees import Trees
 
-__all__ = ["DEFAULT_DIR", "FORMAT", "Models", "Reader"]
+__all__ = ["DEFAULT_DIR", "FORMAT", "READER_PROMPT", "Models", "Reader"]
 
 DEFAULT_DIR = Path(__file__).parent  # the shipped model files live beside this module
 FORMAT = 1
 _FILES = {"ranker": "ranker.json", "answers": "answers.json", "choices": "choices.json"}
 _JUDGE = "judge.json"  # how the LLM judges the scorer's best spans (rag/learned/judge.py); a file of its own, new in format 1
 _SENTENCES = "sentences.json"  # which sentences answer (rag/training/fit.py), optional: new in format 1 too
+READER_PROMPT = "reader-v1"  # the prompt the reader was trained on: rag.llm.prompts.reader_prompt
 _READER = "reader.json"  # the fine-tuned reader (a LoRA adapter for the embedded LLM), optional
 
 
@@ -28,7 +29,7 @@ class Reader:
     """The embedded LLM's fine-tuned reader: a llama.cpp LoRA adapter and the prompt it was trained on."""
 
     adapter: Path
-    prompt: str  # "reader-v1": rag.llm.prompts.reader_prompt
+    prompt: str  # READER_PROMPT
     digest: str  # of the adapter file: drafts cached by `newsqa train` are the drafts of this adapter
 
     @classmethod
@@ -36,8 +37,8 @@ class Reader:
         import hashlib
 
         info = json.loads(info_path.read_text())
-        if info.get("prompt") != "reader-v1":
-            raise ValueError(f"a reader with prompt {info.get('prompt')!r}; this newsqa knows reader-v1")
+        if info.get("prompt") != READER_PROMPT:
+            raise ValueError(f"a reader with prompt {info.get('prompt')!r}; this newsqa knows {READER_PROMPT}")
         adapter = info_path.parent / info["adapter"]
         return cls(adapter, info["prompt"], hashlib.sha256(adapter.read_bytes()).hexdigest()[:12])
 

@@ -24,12 +24,13 @@ class GenerationLLM(Runnable[str, str]):
     """
 
     def __init__(self, runnable, name: str = "llm", writes: bool = False, parallel: bool = False,
-                 prompt: Callable[[str, Sequence], str] = answer_prompt):
+                 prompt: Callable[[str, Sequence], str] = answer_prompt, reader: str | None = None):
         self.runnable = runnable
         self.name = name
         self.writes = writes  # an instruction-tuned model that writes whole, cited answers (rag/answer/written.py)
         self.parallel = parallel  # a remote server takes requests in parallel; a model in this process does not
         self.prompt = prompt  # (question, evidence) -> the prompt its short answer completes: few-shot, or the reader's
+        self.reader = reader  # the fine-tuned reader's adapter digest, when it reads with one
         self._lock = threading.Lock()
 
     def invoke(self, input: str, config: RunnableConfig | None = None, *, stop: list[str] | None = None,

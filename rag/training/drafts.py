@@ -16,12 +16,12 @@ class DraftCache(GenerationLLM):
     training run does not redraft."""
 
     def __init__(self, llm: GenerationLLM, path=None):
-        super().__init__(None, name=f"cached {llm.name}", prompt=llm.prompt)
+        super().__init__(None, name=f"cached {llm.name}", prompt=llm.prompt, reader=llm.reader)
         self.llm, self.path = llm, path
         # Which model drafted: drafts of another model (or of the same weights run differently, or with another
         # adapter: its name carries the adapter's digest) are not reused.
         self.drafter = type(llm.runnable).__name__ if llm.runnable is not None else llm.name
-        if "reader" in llm.name:
+        if llm.reader is not None:
             self.drafter += f" ({llm.name})"
         # Whose judgements: those of other code (another way of batching them) are not reused.
         self.judge_code = (hashlib.sha256(Path(inspect.getfile(type(llm.runnable))).read_bytes()).hexdigest()[:12]

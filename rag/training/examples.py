@@ -257,4 +257,4 @@ def choice_examples(qa: QA, item: Answering) -> tuple[list[list[float]], list[in
 def reads_choices(llm) -> bool:
     """Whether multiple choice learns from the LLM's reading of the options: the fine-tuned reader, which learned to
     pick them (the base model's scores of options it was never taught to choose among are not fitted on)."""
-    return llm.judges and "reader" in llm.name
+    return llm.judges and llm.reader is not None
