@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 
 from langchain_core.callbacks.manager import dispatch_custom_event
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from ingest.clean import clean_text
@@ -25,7 +25,7 @@ from rag.answer.choices import READER_FEATURES, choice_rows, holding_sentence, r
 from rag.answer.citations import citations, marked, numbered
 from rag.answer.evidence import Evidence, select_evidence, supporting
 from rag.answer.factoid import disputed, drafted_answer, eligible, judged, short_answer, shown
-from rag.answer.followup import Turn, as_turns, only_pronouns, reply_answer, standalone
+from rag.answer.followup import Turn, as_turns, conversation, only_pronouns, reply_answer, standalone
 from rag.answer.scoring import (
     CANDIDATE_FEATURES,
     Scored,
@@ -347,18 +347,17 @@ def _request(input: QAInput, overrides: dict) -> dict:
 
 
 def _turns_of_messages(history: Sequence) -> list:
-    """History as QA takes it, from LangChain messages too: each human message a question, the AI message after it
-    its reply (of which `QA.usable_turns` keeps a short answer only)."""
+    """History as QA takes it, from LangChain messages too (`conversation`: each human message a question, the AI
+    message after it its reply, of which `QA.usable_turns` keeps a short answer only)."""
     turns: list = []
+    messages: list[tuple[str, str]] = []
     for item in history:
-        if isinstance(item, HumanMessage):
-            turns.append(Turn(item.text))
-        elif isinstance(item, AIMessage):
-            if turns and isinstance(turns[-1], Turn) and turns[-1].answer is None:
-                turns[-1] = Turn(turns[-1].question, item.text)
-        elif not isinstance(item, BaseMessage):
-            turns.append(item)
-    return turns
+        if isinstance(item, BaseMessage):
+            messages.append(({"human": "user", "ai": "assistant"}.get(item.type, item.type), item.text))
+        else:
+            turns += conversation(messages) + [item]
+            messages = []
+    return turns + conversation(messages)
 
 
 def _timings(started: float, retrieved_at: float) -> dict:

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from newsqa.app import Services
 from rag import Answer, check_question
+from rag.answer.followup import Turn, conversation
 
 from .format import answer_text
 from .http import ApiError, Gate, answer_json, guard, guarded_stream, sse
@@ -36,19 +37,13 @@ class ChatRequest(BaseModel):
     stream_options: StreamOptions | None = None
 
 
-def question_from_messages(messages: list[ChatMessage]) -> tuple[str, list[tuple[str, str | None]]]:
+def question_from_messages(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
     """The question (the last user message with text) and the conversation before it: each earlier user message
     with the assistant's reply to it (its text before the sources)."""
-    turns: list[tuple[str, str | None]] = []
-    for message in messages:
-        text = message_text(message)
-        if message.role == "user" and text.strip():
-            turns.append((text, None))
-        elif message.role == "assistant" and turns and turns[-1][1] is None and text.strip():
-            turns[-1] = (turns[-1][0], text)  # QA keeps the short fact it opens with, if any
+    turns = conversation((message.role, message_text(message)) for message in messages)
     if not turns:
         raise ApiError(400, "invalid_request", "messages must hold at least one user message with text")
-    return turns[-1][0], turns[:-1]
+    return turns[-1].question, turns[:-1]
 
 
 def message_text(message: ChatMessage) -> str:

@@ -18,7 +18,7 @@ from rag.answer.terms import key_terms
 from rag.text import MONTHS, WEEKDAYS
 from rag.types import NOT_FOUND
 
-__all__ = ["MAX_ANSWER_WORDS", "Turn", "as_turns", "is_follow_up", "only_pronouns", "reply_answer", "rewrite", "standalone"]
+__all__ = ["MAX_ANSWER_WORDS", "Turn", "as_turns", "conversation", "is_follow_up", "only_pronouns", "reply_answer", "rewrite", "standalone"]
 
 # An earlier answer a follow-up may lean on is a short fact; sentences of an explanation or a list of stories are not.
 MAX_ANSWER_WORDS = 12
@@ -76,6 +76,23 @@ def as_turns(history: Iterable) -> list[Turn]:
             turns.append(Turn(item[0], item[1] if isinstance(item[1], str) else None))
         else:
             raise ValueError(f"a history turn must be a question, a (question, answer) pair or a Turn, got {item!r}")
+    return turns
+
+
+def conversation(messages: Iterable[tuple[str, str]]) -> list[Turn]:
+    """The turns of a chat's messages as (role, text): each "user" message with text a question, the first
+    "assistant" message with text after it its answer (other roles, and later replies, left out).
+
+    >>> conversation([("system", "Be brief."), ("user", "Who attacked?"), ("assistant", "IS"), ("assistant", "..."),
+    ...               ("user", " "), ("user", "And when?")])
+    [Turn(question='Who attacked?', answer='IS'), Turn(question='And when?', answer=None)]
+    """
+    turns: list[Turn] = []
+    for role, text in messages:
+        if role == "user" and text.strip():
+            turns.append(Turn(text))
+        elif role == "assistant" and turns and turns[-1].answer is None and text.strip():
+            turns[-1] = Turn(turns[-1].question, text)  # QA keeps the short fact it opens with, if any
     return turns
 
 
