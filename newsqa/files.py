@@ -12,7 +12,8 @@ __all__ = ["replacing", "write_atomically"]
 @contextlib.contextmanager
 def replacing(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
     """A fresh file beside `path` (unique to this writer) for the block to write by any means; renamed over `path`
-    when the block ends, removed when it fails (atomic on one file system).
+    when the block ends, removed when it fails (atomic on one file system). It gets the permissions a file created
+    by `open` would (mkstemp's are 0600: a shared model cache would be unreadable to other users).
 
     >>> import tempfile
     >>> target = Path(tempfile.mkdtemp()) / "sub" / "model.bin"
@@ -26,11 +27,19 @@ def replacing(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(handle)
     temporary = Path(name)
+    os.chmod(temporary, 0o666 & ~_umask())
     try:
         yield temporary
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    """The process's file-creation mask (read by setting it, then put back: os has no getter)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_atomically(path: Path, data: bytes | str) -> None:
@@ -40,6 +49,8 @@ def write_atomically(path: Path, data: bytes | str) -> None:
     >>> target = Path(tempfile.mkdtemp()) / "sub" / "state.json"
     >>> write_atomically(target, '{"ok": true}'); target.read_text()
     '{"ok": true}'
+    >>> target.stat().st_mode & 0o777 == 0o666 & ~_umask()  # as `open` makes it, not mkstemp's 0600
+    True
     """
     with replacing(path) as temporary:
         temporary.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
