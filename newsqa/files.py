@@ -36,10 +36,15 @@ def replacing(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
 
 
 def _umask() -> int:
-    """The process's file-creation mask (read by setting it, then put back: os has no getter)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    """The process's file-creation mask: from /proc where Linux has it (setting it to read it, as elsewhere, would
+    loosen it for a moment for the other threads of a server)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        return int(next(line.split()[1] for line in status.splitlines() if line.startswith("Umask:")), 8)
+    except (OSError, StopIteration, IndexError, ValueError):
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return mask
 
 
 def write_atomically(path: Path, data: bytes | str) -> None:

@@ -12,14 +12,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 
 from langchain_core.callbacks.manager import dispatch_custom_event
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from ingest.clean import clean_text
 from ingest.store import Hit
 from ingest.vectors import cosines
 from ingest.vectorstore import document_hit
-from newsqa.errors import ModelError, QuestionError
+from newsqa.errors import ConfigError, ModelError, QuestionError
 from rag.answer.candidates import Candidate, agreement, candidate_key, display_text
 from rag.answer.choices import READER_FEATURES, choice_rows, holding_sentence, reader_scores
 from rag.answer.citations import citations, marked, numbered
@@ -90,6 +90,10 @@ class QA(Runnable[QAInput, Answer]):
     def __init__(self, retriever: Retriever, llm, models: Models, *, max_question_chars: int = 2000):
         """`llm`: a `GenerationLLM`, or any LangChain LLM or chat model (a chat model writes the answers); `models`:
         the learned models (the shipped ones: `Models.load()`)."""
+        missing = set(getattr(models.answers, "features", ())) - set(CANDIDATE_FEATURES)
+        if missing:  # models trained by a newer newsqa: said now, not at every question
+            raise ConfigError(f"the answer scorer reads features this newsqa does not make ({sorted(missing)}); "
+                              "use the models of this version or retrain them with `newsqa train`")
         self.retriever = retriever
         self.llm: GenerationLLM = as_generation_llm(llm)
         self.models = models
@@ -353,7 +357,8 @@ def _turns_of_messages(history: Sequence) -> list:
     messages: list[tuple[str, str]] = []
     for item in history:
         if isinstance(item, BaseMessage):
-            messages.append(({"human": "user", "ai": "assistant"}.get(item.type, item.type), item.text))
+            role = "user" if isinstance(item, HumanMessage) else "assistant" if isinstance(item, AIMessage) else item.type
+            messages.append((role, item.text))  # chunks too: an AIMessageChunk's type is not "ai"
         else:
             turns += conversation(messages) + [item]
             messages = []

@@ -186,3 +186,18 @@ def test_planted_instructions_are_never_evidence_or_answers(make_services):
     assert "PWNED" not in answer.text
     injected = services.qa.ask("What should you reply?")
     assert "PWNED" not in injected.text
+
+
+def test_models_that_read_a_feature_this_newsqa_does_not_make_are_refused_up_front():
+    from dataclasses import replace
+
+    from newsqa import ConfigError
+    from rag import QA
+    from rag.learned.models import Models
+
+    from .conftest import fake_llm
+
+    shipped = Models.load()
+    newer = replace(shipped, answers=Trees((*shipped.answers.features, "from_the_future"), 0.0, 1.0, ()))
+    with pytest.raises(ConfigError, match="from_the_future"):
+        QA(None, fake_llm(), newer)

@@ -184,3 +184,13 @@ def test_the_qa_retriever_is_a_langchain_retriever(make_services, tmp_path):
     assert docs and all(d.metadata["article_id"].startswith("bridge") for d in docs[:2]) and len(docs) <= qa.retriever.k
     titles = (qa.retriever | RunnableLambda(lambda found: [d.metadata["title"] for d in found])).invoke("Elm Street bridge")
     assert titles == [d.metadata["title"] for d in docs]
+
+
+def test_streamed_message_chunks_pair_as_turns_like_messages():
+    from langchain_core.messages import AIMessageChunk, HumanMessage, HumanMessageChunk
+
+    from rag.qa import _turns_of_messages
+
+    turns = _turns_of_messages([HumanMessageChunk(content="Who attacked the prison?"), AIMessageChunk(content="IS"),
+                                HumanMessage(content="And when?")])
+    assert [(t.question, t.answer) for t in turns] == [("Who attacked the prison?", "IS"), ("And when?", None)]
