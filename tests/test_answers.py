@@ -80,15 +80,13 @@ def test_candidate_rows_say_what_is_asked_and_what_the_span_is():
     assert len(row) == len(CANDIDATE_FEATURES)
 
 
-def test_the_readers_unknown_is_an_input_of_every_candidate_and_older_models_still_score():
+def test_models_trained_before_an_input_was_added_still_score_the_rows_of_newer_code():
     sentences = [evidence("Farhad Shami said the prisons house around 5000 inmates.", overlap=0.6)]
-    question = "How many inmates do the prisons house?"
-    said = row_of(question, sentences, "around 5000", draft="unknown")
-    assert said["unknown"] == 1.0 and said["draft"] == 0.0
-    assert row_of(question, sentences, "around 5000", draft="around 5000")["unknown"] == 0.0
-    older = Trees(tuple(f for f in CANDIDATE_FEATURES if f != "unknown"), 0.0, 1.0, ())  # trained before the feature
-    rows = [list(said.values())]
-    assert older.own_columns(rows, CANDIDATE_FEATURES) == [[v for f, v in said.items() if f != "unknown"]]
+    row = row_of("How many inmates do the prisons house?", sentences, "around 5000", draft="around 5000")
+    assert row["draft"] == 1.0
+    older = Trees(tuple(f for f in CANDIDATE_FEATURES if f != "draft"), 0.0, 1.0, ())  # as if trained before "draft"
+    rows = [list(row.values())]
+    assert older.own_columns(rows, CANDIDATE_FEATURES) == [[v for f, v in row.items() if f != "draft"]]
     with pytest.raises(ValueError, match="newer"):
         Trees(("newer",), 0.0, 1.0, ()).own_columns(rows, CANDIDATE_FEATURES)
 

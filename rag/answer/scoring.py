@@ -24,7 +24,6 @@ from rag.answer.candidates import (
 )
 from rag.answer.evidence import Evidence
 from rag.answer.places import asked_place_kind, place_kind_fit
-from rag.llm.prompts import UNKNOWN
 from rag.text import normalise_answer
 
 __all__ = ["CANDIDATE_FEATURES", "KINDS", "QUESTION_TYPES", "Scored", "answerable_by", "candidate_pool",
@@ -36,7 +35,7 @@ CANDIDATE_FEATURES = (
     *(f"asks_{t}" for t in QUESTION_TYPES), *(f"is_{k}" for k in KINDS),
     "overlap", "best_overlap_gap", "similarity", "sentence_rank", "relevance", "passage_rank", "cosine",
     "near_asked", "near_focus", "articles", "mentions", "repeated", "words", "ends_in_focus", "money",
-    "place", "role_named", "verbish", "position", "draft", "unknown",
+    "place", "role_named", "verbish", "position", "draft",
 )
 # Sentences whose spans are considered, best first; a sentence sharing nothing with the question is never one.
 SENTENCES = 12
@@ -159,6 +158,5 @@ def candidate_rows(question: str, evidence: Sequence[Evidence], pool: Sequence[C
             float(candidate.kind == "phrase" and bool(re.search(r"(ed|ing|ly)$", candidate.text))),
             candidate.start / max(1, len(item.text)),
             agreement(drafted, candidate.text),
-            float(drafted == UNKNOWN),  # the reader says the passages do not hold the answer (the base model never does)
         ])
     return rows
