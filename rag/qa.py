@@ -357,8 +357,8 @@ def _turns_of_messages(history: Sequence) -> list:
     messages: list[tuple[str, str]] = []
     for item in history:
         if isinstance(item, BaseMessage):
-            role = "user" if isinstance(item, HumanMessage) else "assistant" if isinstance(item, AIMessage) else item.type
-            messages.append((role, item.text))  # chunks too: an AIMessageChunk's type is not "ai"
+            human, ai = isinstance(item, HumanMessage), isinstance(item, AIMessage)  # chunks too (type not "ai")
+            messages.append(("user" if human else "assistant" if ai else item.type, item.text))
         else:
             turns += conversation(messages) + [item]
             messages = []

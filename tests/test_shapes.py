@@ -79,7 +79,7 @@ def test_latest_news_lists_the_newest_articles_first_with_headline_date_and_firs
 def test_latest_news_on_a_topic_as_of_a_day_lists_only_what_was_out_and_about_the_topic(towns):
     answer = towns.qa.ask("What is the latest on the Elm Street bridge?", as_of=date(2026, 3, 20))
     assert [c.article_id for c in answer.citations] == ["bridge-1"]  # bridge-2 came out in April
-    other = towns.qa.ask("What is the latest on the Riverton schools?")  # Riverton is named by all three; schools by none
+    other = towns.qa.ask("What is the latest on the Riverton schools?")  # all three name Riverton, none schools
     assert other.abstained and not other.citations
 
 

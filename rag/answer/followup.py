@@ -18,7 +18,8 @@ from rag.answer.terms import key_terms
 from rag.text import MONTHS, WEEKDAYS
 from rag.types import NOT_FOUND
 
-__all__ = ["MAX_ANSWER_WORDS", "Turn", "as_turns", "conversation", "is_follow_up", "only_pronouns", "reply_answer", "rewrite", "standalone"]
+__all__ = ["MAX_ANSWER_WORDS", "Turn", "as_turns", "conversation", "is_follow_up", "only_pronouns", "reply_answer",
+           "rewrite", "standalone"]
 
 # An earlier answer a follow-up may lean on is a short fact; sentences of an explanation or a list of stories are not.
 MAX_ANSWER_WORDS = 12

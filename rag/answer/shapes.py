@@ -191,9 +191,11 @@ def newest(hits: Sequence[Hit], topic: str, terms: KeyTerms, as_of: date | None 
     >>> from ingest.store import Hit
     >>> from rag.answer.terms import key_terms
     >>> def hit(article, text, day): return Hit(f"{article}:c", article, text, 0.5, 0, "", None, None, day)
-    >>> found = [hit("a", "Texas reported 48 measles cases.", "2025-02-14"), hit("b", "Texas voters went to the polls.", "2025-11-05"),
-    ...          hit("c", "Measles spread in Texas schools.", "2025-03-01")]
-    >>> [h.article_id for h in newest(found, "measles in Texas", key_terms("measles in Texas"), date(2025, 2, 16))]
+    >>> found = [hit("a", "Oregon ferry crews went on strike.", "2025-02-14"),
+    ...          hit("b", "Oregon voters went to the polls.", "2025-11-05"),
+    ...          hit("c", "The Oregon ferry strike ended.", "2025-03-01")]
+    >>> asked = "ferry strike in Oregon"
+    >>> [h.article_id for h in newest(found, asked, key_terms(asked), date(2025, 2, 16))]
     ['a']
     """
     seen, found = set(), []
