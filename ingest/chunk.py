@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from .news import NEWS_RULES, news_text
 from .types import Article, Chunk
 
-__all__ = ["Chunker", "TokenCounter", "split_sentences", "pack_sentences", "text_sentences"]
+__all__ = ["Chunker", "TokenCounter", "pack_sentences", "split_sentences", "text_sentences"]
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 

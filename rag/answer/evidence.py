@@ -4,7 +4,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from ingest.chunk import split_sentences
+from ingest.chunk import text_sentences
 from ingest.store import Hit
 from ingest.text import STOPWORDS, content_words, stem, words
 from rag.text import numbers_in
@@ -49,15 +49,14 @@ def select_evidence(question: str, hits: Sequence[Hit], n: int | None = None, *,
     asked = content_words(question)
     best: dict[str, Evidence] = {}
     for rank, hit in enumerate(hits):
-        for paragraph in hit.text.split("\n"):
-            for sentence in split_sentences(paragraph):
-                if looks_like_instruction(sentence):
-                    continue
-                overlap = _overlap(asked, content_words(sentence))
-                score = overlap + 0.5 * (hit.relevance if hit.relevance is not None else hit.score) - 0.02 * rank
-                key = " ".join(words(sentence))
-                if key and (key not in best or best[key].score < score):
-                    best[key] = Evidence(sentence, hit, overlap, score)
+        for sentence in text_sentences(hit.text):
+            if looks_like_instruction(sentence):
+                continue
+            overlap = _overlap(asked, content_words(sentence))
+            score = overlap + 0.5 * (hit.relevance if hit.relevance is not None else hit.score) - 0.02 * rank
+            key = " ".join(words(sentence))
+            if key and (key not in best or best[key].score < score):
+                best[key] = Evidence(sentence, hit, overlap, score)
     found = sorted(best.values(), key=lambda e: e.score, reverse=True)
     if similarity and found:
         head, tail = found[:SIMILARITY_POOL], found[SIMILARITY_POOL:]

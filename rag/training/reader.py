@@ -22,8 +22,8 @@ from ingest.chunk import Chunker
 from ingest.loaders import iter_articles
 from ingest.types import Article
 from newsqa.files import replacing
-from rag.llm.native import cpu_flags
 from rag.evaluate import EvalQuestion
+from rag.llm.native import cpu_flags
 from rag.training.periods import TrainConfig, assign_articles, held_out_periods, split_periods, tree_periods
 from rag.training.reader_data import ReaderExample, reader_examples
 
