@@ -132,3 +132,23 @@ def test_a_question_about_the_future_is_answered_only_by_what_is_expected(make_s
                                       "on Sunday, bookmakers said.", published="2026-05-02")])
     answer = services.qa.ask("Who will win the Riverton Cup final?")
     assert not answer.abstained and "Otters" in answer.text and answer.citations[0].article_id == "cup-2"
+
+
+def test_what_happened_opens_with_the_lead_of_the_story_its_best_sentence_tells():
+    from ingest.store import Hit
+    from rag.answer.evidence import Evidence
+    from rag.answer.shapes import explanation
+    from rag.answer.terms import key_terms
+
+    question = "What happened in the Elm Street tunnel?"
+    crane = Hit("crane:0", "crane", "A crane fell on Elm Street on Friday, hurting two workers. It was lifting steel.",
+                0.6, 0, "Crane falls", None, None, "2026-05-01")
+    flood = Hit("flood:1", "flood", "Water filled the Elm Street tunnel on Sunday after a main broke under it. "
+                "Crews pumped the tunnel dry by Monday night.", 0.5, 1, "Tunnel floods", None, None, "2026-03-01")
+    flood_lead = Evidence("The city shut its oldest road link for a week this spring.", flood, 0.0, 0.0, 0.0)
+    crane_lead = Evidence(crane.text.split(". ")[0] + ".", crane, 0.2, 0.2, 0.3)
+    evidence = [Evidence(flood.text.split(". ")[0] + ".", flood, 0.8, 0.8, 0.9),
+                Evidence("Crews pumped the tunnel dry by Monday night.", flood, 0.5, 0.5, 0.7), crane_lead]
+    chosen = explanation(evidence, key_terms(question), question, leads=[crane_lead, flood_lead])
+    assert chosen[0].hit.article_id == "flood"  # the crane story names Elm Street and is newer: its lead is not the news
+    assert all(c.text != crane_lead.text for c in chosen[:2])
