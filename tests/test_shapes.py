@@ -152,3 +152,12 @@ def test_what_happened_opens_with_the_lead_of_the_story_its_best_sentence_tells(
     chosen = explanation(evidence, key_terms(question), question, leads=[crane_lead, flood_lead])
     assert chosen[0].hit.article_id == "flood"  # the crane story names Elm Street and is newer: its lead is not the news
     assert all(c.text != crane_lead.text for c in chosen[:2])
+
+
+def test_a_follow_up_after_a_summary_carries_what_the_summary_was_about_not_the_request(towns):
+    summary = towns.qa.ask("Summarize the news about the Elm Street bridge")
+    from rag.answer.followup import Turn
+
+    answer = towns.qa.ask("And why was it closed?", history=[Turn.of(summary)])
+    assert answer.query == "Why was it closed? (about: Elm Street bridge)"
+    assert "cracks in its piers" in answer.text and not answer.abstained

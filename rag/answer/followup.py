@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ingest.text import STOPWORDS
 from rag.answer.citations import MARKER
+from rag.answer.shapes import topic
 from rag.answer.terms import key_terms
 from rag.text import MONTHS, WEEKDAYS
 from rag.types import NOT_FOUND
@@ -105,6 +106,8 @@ _THING = r"it|its|they|them|their|theirs"  # not "that" or "this": "the crash th
 _POINTING = re.compile(rf"\b({_PERSON}|{_THING}|there)\b", re.I)
 _PRONOUN_ONLY = re.compile(rf"^\s*(?:(?:{_PERSON}|{_THING}|that|this|those|these|there)\b\W*)+$", re.I)
 _WHO = re.compile(r"^\s*who\b", re.I)
+# A request for a story rather than a question about it ("Summarize ...", "What happened with ...", "Latest on ...").
+_TELLS_A_STORY = re.compile(r"\bsummari[sz]e\b|\bwhat happened\b|\b(?:latest|news)\s+(?:on|about)\b|\btell me about\b", re.I)
 
 
 def is_follow_up(question: str) -> bool:
@@ -151,8 +154,23 @@ def rewrite(question: str, previous: Turn) -> str:
     if referent:
         possessive = word in ("his", "hers")
         return body[:pointing.start()] + referent + ("'s" if possessive else "") + body[pointing.end():]
-    return f"{body.rstrip('?. ')} ({_statement(previous)})?" if previous.answer and _WHO.match(previous.question) \
-        else f"{body.rstrip('?. ')}? (about: {previous.question.rstrip('?. ')}?{f' {previous.answer}' if previous.answer else ''})"
+    if previous.answer and _WHO.match(previous.question):
+        return f"{body.rstrip('?. ')} ({_statement(previous)})?"
+    return f"{body.rstrip('?. ')}? (about: {_subject(previous)})"
+
+
+def _subject(previous: Turn) -> str:
+    """What the previous turn was about, for a follow-up to carry: its question and short answer; for a request for a
+    summary, what happened or the latest news, only what it was about ("Summarize the news about" would be searched
+    and checked as if it were asked).
+
+    >>> _subject(Turn("Summarize the news about the Jets' coaching search")), _subject(Turn("Who won?", "Spain"))
+    ("Jets' coaching search", 'Who won? Spain')
+    """
+    about = topic(previous.question) if _TELLS_A_STORY.search(previous.question) else ""
+    if about and not only_pronouns(about):
+        return about
+    return f"{previous.question.rstrip('?. ')}?{f' {previous.answer}' if previous.answer else ''}"
 
 
 def standalone(question: str, history: Sequence[Turn]) -> str:
