@@ -161,3 +161,9 @@ def test_a_follow_up_after_a_summary_carries_what_the_summary_was_about_not_the_
     answer = towns.qa.ask("And why was it closed?", history=[Turn.of(summary)])
     assert answer.query == "Why was it closed? (about: Elm Street bridge)"
     assert "cracks in its piers" in answer.text and not answer.abstained
+
+
+def test_a_yes_or_no_question_gets_the_sentences_that_speak_to_it_not_a_span(towns):
+    answer = towns.qa.ask("Did the Elm Street bridge open?")
+    assert answer.kind == "explanatory" and not answer.abstained
+    assert "Riverton opened the Elm Street bridge on Monday." in answer.text and answer.text.rstrip().endswith("]")

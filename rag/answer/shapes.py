@@ -59,6 +59,9 @@ _ASKING = re.compile(
     r"updates?|stories|story|headlines?|developments?|on|about|regarding|with|summari[sz]e|describe|explain|"
     r"tell me|give me|an?|overview|summary|rundown|of|please|happened|happening|going on|there)\b|’s|'s|[?.!,]",
 )
+# A question answered yes or no: it opens with an auxiliary verb ("Did ...", "Is ...", "Has ...", "Will ...").
+_YES_OR_NO = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|"
+                        r"should|shall|may|might|must)(?:n[’']t)?\b", re.I)
 _WHY = re.compile(_REQUEST + r"(?:why|how come|what (?:caused|led to|(?:was|is) behind)|(?:what is )?the (?:reason|cause))\b",
                   re.I)
 # Words that give a reason (not "since" or "after": they mostly give a time).
@@ -68,16 +71,20 @@ _QUESTION_WORDS = {"why", "how", "what", "happen", "caus", "reason", "led", "exp
 
 
 def question_kind(question: str) -> str:
-    """factoid, explanatory or latest.
+    """factoid, explanatory or latest. A yes-or-no question ("Did the strike end?") is explanatory: no span of an
+    article answers it, the sentences that speak to it do.
 
     >>> [question_kind(q) for q in ("How many prisoners were recaptured?", "Why did they attack the prison?",
-    ...  "What happened at the prison?", "What is the latest news on the prison attack?", "How did it end?")]
-    ['factoid', 'explanatory', 'explanatory', 'latest', 'explanatory']
+    ...  "What happened at the prison?", "What is the latest news on the prison attack?", "How did it end?",
+    ...  "Did the strike end?", "Is there any news on the strike?")]
+    ['factoid', 'explanatory', 'explanatory', 'latest', 'explanatory', 'explanatory', 'latest']
     """
     if _EXPLAIN.search(question):  # "summarize the latest news" asks for a summary
         return "explanatory"
     if _LATEST.search(question):
         return "latest"
+    if _YES_OR_NO.match(question):
+        return "explanatory"
     return "factoid"
 
 
