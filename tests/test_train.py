@@ -214,3 +214,25 @@ def test_cached_examples_are_keyed_by_the_llm_that_drafts_them(small_world, tmp_
             for name in (True, "embedded", "embedded reader 0123456789ab", False)}
     assert keys[True] == keys["embedded"]  # the base model: as before
     assert len({keys[True], keys["embedded reader 0123456789ab"], keys[False]}) == 3
+
+
+def test_a_sentence_model_no_better_than_the_hand_weighted_ranking_is_not_kept(monkeypatch):
+    """Explanations rank by the hand-weighted score when the models carry no sentence model, so a model is kept only
+    when it beats that (not the evidence order, which explanations never use)."""
+    import rag.training.fit as fit
+    from rag.answer.sentences import SENTENCE_FEATURES
+
+    column = {f: i for i, f in enumerate(SENTENCE_FEATURES)}
+    rows, labels, groups = [], [], []
+    for question in range(40):  # the answering sentence comes last in the evidence and says most of what is asked
+        for rank in range(4):
+            row = [0.0] * len(SENTENCE_FEATURES)
+            row[column["rank"]], row[column["told"]] = rank, 0.9 if rank == 3 else 0.1 * rank
+            rows.append(row)
+            labels.append(int(rank == 3))
+            groups.append(question)
+    monkeypatch.setattr(fit, "sentence_examples", lambda answering: (rows, labels, groups))
+    model, report = fit.fit_sentences([])
+    shares = report["best_sentence_holds_answer"]
+    assert shares["hand_weighted"] == 100.0 and shares["evidence_order"] == 0.0
+    assert model is None and report["kept"] is None

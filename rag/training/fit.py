@@ -33,9 +33,9 @@ def fit_ranker(examples: Sequence[Asking], seed: int = 0) -> Trees:
 def fit_sentences(answering: Sequence[Answering], folds: int = 4, seed: int = 0) -> tuple[Trees | Linear | None, dict]:
     """The sentence model: P(sentence holds the answer) from SENTENCE_FEATURES, a logistic regression or trees,
     whichever puts a sentence that holds the answer first more often, cross-fitted over `folds` groups of questions;
-    None when neither does so more often than the evidence order itself (explanations then keep that order). The
-    report has each way's share, beside the hand-weighted score explanations used before (overlap, similarity,
-    what is asked)."""
+    None when neither does so more often than the hand-weighted score explanations rank by without a model (what is
+    asked, similarity, overlap: `rag.answer.shapes.explanation`). The report has each way's share, beside the
+    evidence order itself."""
     rows, labels, groups = sentence_examples(answering)
     questions = sorted(set(groups))
     if len(questions) < 2 * folds:  # too few to fit and check
@@ -59,7 +59,7 @@ def fit_sentences(answering: Sequence[Answering], folds: int = 4, seed: int = 0)
                 right[name] += labels[indexes[max(range(len(indexes)), key=lambda k: values[k])]]
     shares = {k: round(100 * v / len(questions), 1) for k, v in right.items()}
     best = max(fitters, key=lambda name: right[name])
-    kept = best if right[best] > right["evidence_order"] else None
+    kept = best if right[best] > right["hand_weighted"] else None
     report = {"questions": len(questions), "sentences": len(rows), "best_sentence_holds_answer": shares, "kept": kept}
     return (fitters[kept](rows, labels) if kept else None), report
 
