@@ -25,7 +25,7 @@ from rag.answer.choices import READER_FEATURES, choice_rows, holding_sentence, r
 from rag.answer.citations import citations, marked, numbered
 from rag.answer.evidence import Evidence, select_evidence, supporting
 from rag.answer.factoid import disputed, drafted_answer, eligible, judged, short_answer, shown
-from rag.answer.followup import Turn, as_turns, conversation, only_pronouns, reply_answer, standalone
+from rag.answer.followup import Turn, as_turns, conversation, only_pronouns, points_back, reply_answer, standalone
 from rag.answer.scoring import (
     CANDIDATE_FEATURES,
     Scored,
@@ -139,6 +139,11 @@ class QA(Runnable[QAInput, Answer]):
                                query)
             return
         vector, ranked, hits = self._ranked_hits(search, as_of, k)
+        if query != question and not points_back(question):  # it names nothing, and says nothing of leaning back
+            alone = self._reading(question, (), bool(choices))
+            found = self._ranked_hits(alone[2], as_of, k)
+            if _closest(found[2]) >= _closest(hits):  # the articles know it without the conversation: a new question
+                (kind, query, search), (vector, ranked, hits) = alone, found
         retrieved_at = time.perf_counter()
         context = {"question": question, "query": query if query != question else None,
                    "retrieved": tuple(h.chunk_id for h in hits), "kind": kind}
@@ -363,6 +368,11 @@ def _turns_of_messages(history: Sequence) -> list:
             turns += conversation(messages) + [item]
             messages = []
     return turns + conversation(messages)
+
+
+def _closest(hits: Sequence[Hit]) -> float:
+    """How close the best passage found is to what was searched (its cosine)."""
+    return max((h.score for h in hits), default=0.0)
 
 
 def _timings(started: float, retrieved_at: float) -> dict:

@@ -149,8 +149,8 @@ def test_a_refused_question_never_enters_the_history(seeded):
 def test_a_standalone_question_is_not_rewritten(seeded):
     answer = seeded.qa.ask("How many inmates do the SDF's prisons house?", history=["Who is Farhad Shami?"])
     assert answer.query is None  # it names its own subject
-    leaning = seeded.qa.ask("How many inmates do the prisons house?", history=[("Who is Farhad Shami?", "SDF spokesman")])
-    assert leaning.query == "How many inmates do the prisons house (SDF spokesman is Farhad Shami)?"
+    leaning = seeded.qa.ask("How many inmates do their prisons house?", history=[("Who is Farhad Shami?", "SDF spokesman")])
+    assert leaning.query == "How many inmates do their prisons house (SDF spokesman is Farhad Shami)?"
 
 
 def test_disagreeing_sources_are_named_with_their_dates(make_services):

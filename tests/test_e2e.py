@@ -88,3 +88,19 @@ def test_the_embedded_llm_judges_continuations_side_by_side_without_disturbing_i
     # The same tokens in another row of the batch differ by float rounding only (llama.cpp's kernels tile rows).
     assert sum(beside_itself[1]) == pytest.approx(sum(beside_itself[0]), abs=0.25)
     assert llm.invoke(prompt, stop=["\n"]) == before  # judging leaves the cached prompt as generation needs it
+
+
+def test_a_question_that_names_nothing_leans_on_the_conversation_only_when_that_finds_it_better(tmp_path):
+    """With the real embedder: after a question about a bridge, one about the council's budget is a new question (its
+    own words find the budget story), one about how long "the crossing" was shut leans on the bridge question."""
+    from .test_shapes import BRIDGE
+
+    services = Services(Settings(home=tmp_path / "home"))
+    path = tmp_path / "towns.jsonl"
+    path.write_text("\n".join(json.dumps(a) for a in BRIDGE))
+    services.ingestor.ingest_paths([path])
+    bridge = ("Why was the Elm Street bridge closed?", None)
+    new = services.qa.ask("How large was the council budget?", history=[bridge])
+    assert new.query is None and "$4.2 million" in new.text
+    leaning = services.qa.ask("How long was the crossing shut?", history=[bridge])
+    assert leaning.query == "How long was the crossing shut? (about: Why was the Elm Street bridge closed?)"

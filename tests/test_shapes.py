@@ -167,3 +167,4 @@ def test_a_yes_or_no_question_gets_the_sentences_that_speak_to_it_not_a_span(tow
     answer = towns.qa.ask("Did the Elm Street bridge open?")
     assert answer.kind == "explanatory" and not answer.abstained
     assert "Riverton opened the Elm Street bridge on Monday." in answer.text and answer.text.rstrip().endswith("]")
+

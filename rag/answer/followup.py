@@ -19,8 +19,8 @@ from rag.answer.terms import key_terms
 from rag.text import MONTHS, WEEKDAYS
 from rag.types import NOT_FOUND
 
-__all__ = ["MAX_ANSWER_WORDS", "Turn", "as_turns", "conversation", "is_follow_up", "only_pronouns", "reply_answer",
-           "rewrite", "standalone"]
+__all__ = ["MAX_ANSWER_WORDS", "Turn", "as_turns", "conversation", "is_follow_up", "only_pronouns", "points_back",
+           "reply_answer", "rewrite", "standalone"]
 
 # An earlier answer a follow-up may lean on is a short fact; sentences of an explanation or a list of stories are not.
 MAX_ANSWER_WORDS = 12
@@ -123,6 +123,17 @@ def is_follow_up(question: str) -> bool:
         return True
     terms = key_terms(question)
     return not terms.names and not terms.years  # "the company", "the plane": a question that names nothing leans back
+
+
+def points_back(question: str) -> bool:
+    """Whether a follow-up says so itself: it continues the conversation ("And ...", "What about ...") or has a
+    pronoun ("When did he resign?", "Why?" has neither, nor has "Where was the plane headed?": whether those lean
+    on the conversation is for what the articles say, `QA` tries both readings).
+
+    >>> [points_back(q) for q in ("And when?", "When did he resign?", "Where was the plane headed?", "Why?")]
+    [True, True, False, False]
+    """
+    return bool(_CONTINUES.match(question) or _POINTING.search(question))
 
 
 def rewrite(question: str, previous: Turn) -> str:
