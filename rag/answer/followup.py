@@ -177,8 +177,11 @@ def _subject(previous: Turn) -> str:
 
     >>> _subject(Turn("Summarize the news about the Jets' coaching search")), _subject(Turn("Who won?", "Spain"))
     ("Jets' coaching search", 'Who won? Spain')
+    >>> _subject(Turn("What happened to Kohl's CEO?"))
+    'Kohl CEO'
     """
     about = topic(previous.question) if _TELLS_A_STORY.search(previous.question) else ""
+    about = re.sub(r"^(?:to|at|in|with|for|on|about)\s+", "", about)  # "What happened to X?" is about X
     if about and not only_pronouns(about):
         return about
     return f"{previous.question.rstrip('?. ')}?{f' {previous.answer}' if previous.answer else ''}"
