@@ -127,8 +127,8 @@ def is_follow_up(question: str) -> bool:
 
 def points_back(question: str) -> bool:
     """Whether a follow-up says so itself: it continues the conversation ("And ...", "What about ...") or has a
-    pronoun ("When did he resign?", "Why?" has neither, nor has "Where was the plane headed?": whether those lean
-    on the conversation is for what the articles say, `QA` tries both readings).
+    pronoun ("When did he resign?"). "Why?" and "Where was the plane headed?" do neither: whether they lean on the
+    conversation is for the articles to say (`QA` searches both readings).
 
     >>> [points_back(q) for q in ("And when?", "When did he resign?", "Where was the plane headed?", "Why?")]
     [True, True, False, False]
