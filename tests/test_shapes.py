@@ -168,3 +168,18 @@ def test_a_yes_or_no_question_gets_the_sentences_that_speak_to_it_not_a_span(tow
     assert answer.kind == "explanatory" and not answer.abstained
     assert "Riverton opened the Elm Street bridge on Monday." in answer.text and answer.text.rstrip().endswith("]")
 
+
+
+def test_an_explanation_never_opens_with_a_caption_fragment_the_page_left_without_its_name():
+    from ingest.store import Hit
+    from rag.answer.evidence import Evidence
+    from rag.answer.shapes import explanation
+    from rag.answer.terms import key_terms
+
+    question = "What happened to the Artemis crew's flight?"
+    said = (", the pilot of the Artemis crew's flight, who flew to space in 2020 on a SpaceX mission.",
+            "The Artemis crew's flight around the moon was delayed until March after a fuel leak.")
+    hit = Hit("moon:0", "moon", "\n\n".join(said), 0.7, 0, "Moon flight slips", None, None, "2026-01-20")
+    fragment, news = Evidence(said[0], hit, 0.9, 0.9, 0.9), Evidence(said[1], hit, 0.6, 0.6, 0.6)
+    chosen = explanation([fragment, news], key_terms(question), question)
+    assert [c.text for c in chosen] == [news.text]
