@@ -158,7 +158,7 @@ class QA(Runnable[QAInput, Answer]):
             yield written
         elif kind == "explanatory":
             chosen = explanation(self.evidence(search, hits, vector), key_terms(query), query,
-                                 leads=leads(self.retriever.store, search, hits)
+                                 leads=leads(self.retriever.store, search, hits, count=len(hits))
                                  if explanation_shape(query) in ("happened", "summary") else (),
                                  likely=self._sentence_model(query))
             yield self._explained(chosen, _timings(started, retrieved_at), context)

@@ -183,3 +183,19 @@ def test_an_explanation_never_opens_with_a_caption_fragment_the_page_left_withou
     fragment, news = Evidence(said[0], hit, 0.9, 0.9, 0.9), Evidence(said[1], hit, 0.6, 0.6, 0.6)
     chosen = explanation([fragment, news], key_terms(question), question)
     assert [c.text for c in chosen] == [news.text]
+
+
+def test_what_happened_opens_with_its_story_s_lead_before_a_newer_story_s_details():
+    from ingest.store import Hit
+    from rag.answer.evidence import Evidence
+    from rag.answer.shapes import explanation
+    from rag.answer.terms import key_terms
+
+    question = "What happened to the Artemis flight?"
+    lead_text, detail_text = ("The Artemis flight around the moon was delayed to March after a fuel leak.",
+                              "Engineers will repeat the Artemis fueling test in February before a new launch date.")
+    older = Hit("a:0", "a", lead_text + " The crew left quarantine.", 0.7, 0, "Artemis slips", None, None, "2026-01-10")
+    newer = Hit("b:1", "b", detail_text, 0.6, 1, "Artemis test", None, None, "2026-01-15")
+    lead, detail = Evidence(lead_text, older, 0.5, 0.5, 0.8), Evidence(detail_text, newer, 0.4, 0.4, 0.6)
+    chosen = explanation([lead, detail], key_terms(question), question, leads=[lead])
+    assert [c.text for c in chosen] == [lead_text, detail_text]  # the event, then its latest development

@@ -107,7 +107,8 @@ _POINTING = re.compile(rf"\b({_PERSON}|{_THING}|there)\b", re.I)
 _PRONOUN_ONLY = re.compile(rf"^\s*(?:(?:{_PERSON}|{_THING}|that|this|those|these|there)\b\W*)+$", re.I)
 _WHO = re.compile(r"^\s*who\b", re.I)
 # A request for a story rather than a question about it ("Summarize ...", "What happened with ...", "Latest on ...").
-_TELLS_A_STORY = re.compile(r"\bsummari[sz]e\b|\bwhat happened\b|\b(?:latest|news)\s+(?:on|about)\b|\btell me about\b", re.I)
+_TELLS_A_STORY = re.compile(r"\bsummari[sz]e\b|\bwhat happened\b|\b(?:latest|news)\s+(?:on|about)\b|\btell me about\b",
+                            re.I)
 
 
 def is_follow_up(question: str) -> bool:

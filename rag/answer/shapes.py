@@ -126,7 +126,7 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
     closed"), since every sentence about the bridge names it; the names only decide which passages may speak
     (`addresses`). A "why" prefers a sentence that gives a reason; "what happened" and "summarize" start from the
     story's lead (`leads`: the first sentences of the best articles; only of an article that holds the best sentence,
-    or one of the best two for a summary) and read newest story first."""
+    or one of the best two for a summary), then the other stories newest first."""
     shape = explanation_shape(question)
     named = {w for name in terms.names for w in name}
     asked = {w for w in content_words(_ASKING.sub(" ", question)) if w not in named and w not in _QUESTION_WORDS}
@@ -147,10 +147,12 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
         base = [t + item.similarity + 0.3 * item.overlap for t, item in zip(told, usable)]
     ranked = sorted(((b + (REASON_BONUS if shape == "why" and REASON.search(item.text) else 0.0), item)
                      for b, item in zip(base, usable)), key=lambda pair: -pair[0])
+    opening: list[Evidence] = []
     if shape in ("happened", "summary"):  # the lead of a story the best sentences tell, not of another that names it
         stories = {item.hit.article_id for _, item in ranked[:1 if shape == "happened" else 2]}
-        lead = [e for e in leads if e.hit.article_id in stories and addresses(terms, e.hit) and _whole_sentence(e.text)]
-        ranked = [(0.0, e) for e in lead[:1 if shape == "happened" else 2]] + ranked
+        opening = [e for e in leads if e.hit.article_id in stories and addresses(terms, e.hit)
+                   and _whole_sentence(e.text)][:1 if shape == "happened" else 2]
+        ranked = [(0.0, e) for e in opening] + ranked
     chosen: list[Evidence] = []
     for _, item in ranked:
         if len(chosen) >= limit or sum(len(c.text.split()) for c in chosen) >= words:
@@ -159,7 +161,8 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
         if not unit or any(_repeats(u, chosen) for u in unit) or len(chosen) + len(unit) > limit:
             continue
         chosen += unit
-    return _in_reading_order(chosen, newest_first=shape in ("happened", "summary"))
+    return _in_reading_order(chosen, newest_first=shape in ("happened", "summary"),
+                             first={e.hit.article_id for e in opening if e in chosen})
 
 
 def _standing_alone(item: Evidence) -> list[Evidence]:
@@ -179,12 +182,15 @@ def _repeats(item: Evidence, chosen: Sequence[Evidence]) -> bool:
     return any(c.text == item.text or len(said & content_words(c.text)) >= REDUNDANT * len(said) for c in chosen)
 
 
-def _in_reading_order(chosen: Sequence[Evidence], newest_first: bool = False) -> list[Evidence]:
-    """Article by article (in the order first chosen, or newest story first), each in its own order."""
+def _in_reading_order(chosen: Sequence[Evidence], newest_first: bool = False,
+                      first: set[str] = frozenset()) -> list[Evidence]:
+    """Article by article (in the order first chosen, or newest story first; the articles whose lead opens the
+    answer, `first`, before the others), each in its own order."""
     articles = list(dict.fromkeys(c.hit.article_id for c in chosen))
     if newest_first:
         dated = {c.hit.article_id: c.hit.published or "" for c in chosen}
         articles.sort(key=lambda a: dated[a], reverse=True)
+    articles.sort(key=lambda a: a not in first)  # stable: newest first within each group
     return sorted(chosen, key=lambda c: (articles.index(c.hit.article_id), c.hit.ord, c.hit.text.find(c.text)))
 
 
@@ -192,7 +198,7 @@ def _whole_sentence(text: str) -> bool:
     """A sentence of the story, not a heading or a fragment: it ends like a sentence, says a few words and does not
     open with punctuation (a caption whose name the page left out: ", the pilot from Pomona, who flew ...").
 
-    >>> _whole_sentence("The pilot flew to space in 2020."), _whole_sentence(", the pilot from Pomona, who flew in 2020.")
+    >>> _whole_sentence("The pilot flew to space in 2020."), _whole_sentence(", the pilot from Pomona, who flew.")
     (True, False)
     """
     text = text.strip()

@@ -26,8 +26,8 @@ def first_passages(store: ArticleStore, hits: Sequence[Hit]) -> list[Hit]:
 
 
 def leads(store: ArticleStore, query: str, hits: Sequence[Hit], count: int = 2) -> list[Evidence]:
-    """The opening sentences of the articles of the best passages (`count` articles): what a summary of the story,
-    or what happened in it, starts from."""
+    """The opening sentences of the articles of the best passages (the first `count` articles): what a summary of the
+    story, or what happened in it, starts from (an explanation takes the lead of the story its best sentence tells)."""
     best: dict[str, Hit] = {}
     for hit in hits:
         best.setdefault(hit.article_id, hit)  # the best passage of each article, best article first
