@@ -3,7 +3,7 @@ holds it), an explanation (the few sentences of the articles that bear on it, ea
 latest news on a topic (the newest articles, headline and first sentence)."""
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -183,7 +183,7 @@ def _repeats(item: Evidence, chosen: Sequence[Evidence]) -> bool:
 
 
 def _in_reading_order(chosen: Sequence[Evidence], newest_first: bool = False,
-                      first: set[str] = frozenset()) -> list[Evidence]:
+                      first: Collection[str] = ()) -> list[Evidence]:
     """Article by article (in the order first chosen, or newest story first; the articles whose lead opens the
     answer, `first`, before the others), each in its own order."""
     articles = list(dict.fromkeys(c.hit.article_id for c in chosen))
