@@ -199,3 +199,22 @@ def test_what_happened_opens_with_its_story_s_lead_before_a_newer_story_s_detail
     lead, detail = Evidence(lead_text, older, 0.5, 0.5, 0.8), Evidence(detail_text, newer, 0.4, 0.4, 0.6)
     chosen = explanation([lead, detail], key_terms(question), question, leads=[lead])
     assert [c.text for c in chosen] == [lead_text, detail_text]  # the event, then its latest development
+
+
+def test_a_summary_reads_the_leads_of_its_two_best_stories_even_when_one_holds_the_two_best_sentences():
+    from ingest.store import Hit
+    from rag.answer.evidence import Evidence
+    from rag.answer.shapes import explanation
+    from rag.answer.terms import key_terms
+
+    question = "Summarize the news about the Riverton strike"
+    july = ("Riverton nurses walked out on Monday over pay.", "The Riverton strike closed two clinics for a week.",
+            "Strikers said the Riverton strike would last until pay rose.")
+    september = "Riverton nurses ended their strike on Sunday after a deal on pay."
+    old = Hit("jul:0", "jul", " ".join(july), 0.7, 0, "Nurses strike", None, None, "2026-07-13")
+    new = Hit("sep:0", "sep", september, 0.6, 0, "Strike ends", None, None, "2026-09-21")
+    evidence = [Evidence(july[1], old, 0.9, 0.9, 0.9), Evidence(july[2], old, 0.8, 0.8, 0.8),
+                Evidence(september, new, 0.5, 0.5, 0.5)]
+    leads = [Evidence(july[0], old, 0.3, 0.3, 0.3), Evidence(september, new, 0.5, 0.5, 0.5)]
+    chosen = explanation(evidence, key_terms(question), question, leads=leads)
+    assert [c.text for c in chosen][:2] == [september, july[0]]  # the story as it stands, then how it began

@@ -125,8 +125,8 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
     what the question asks about the named things (its other words: "closed" in "why was the Elm Street bridge
     closed"), since every sentence about the bridge names it; the names only decide which passages may speak
     (`addresses`). A "why" prefers a sentence that gives a reason; "what happened" and "summarize" start from the
-    story's lead (`leads`: the first sentences of the best articles; only of an article that holds the best sentence,
-    or one of the best two for a summary), then the other stories newest first."""
+    story's lead (`leads`: the first sentences of the best articles; only of the article that holds the best sentence,
+    or of the two best articles for a summary), then the other stories newest first."""
     shape = explanation_shape(question)
     named = {w for name in terms.names for w in name}
     asked = {w for w in content_words(_ASKING.sub(" ", question)) if w not in named and w not in _QUESTION_WORDS}
@@ -149,7 +149,7 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
                      for b, item in zip(base, usable)), key=lambda pair: -pair[0])
     opening: list[Evidence] = []
     if shape in ("happened", "summary"):  # the lead of a story the best sentences tell, not of another that names it
-        stories = {item.hit.article_id for _, item in ranked[:1 if shape == "happened" else 2]}
+        stories = list(dict.fromkeys(item.hit.article_id for _, item in ranked))[:1 if shape == "happened" else 2]
         opening = [e for e in leads if e.hit.article_id in stories and addresses(terms, e.hit)
                    and _whole_sentence(e.text)][:1 if shape == "happened" else 2]
         ranked = [(0.0, e) for e in opening] + ranked
