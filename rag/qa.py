@@ -90,9 +90,9 @@ class QA(Runnable[QAInput, Answer]):
     def __init__(self, retriever: Retriever, llm, models: Models, *, max_question_chars: int = 2000):
         """`llm`: a `GenerationLLM`, or any LangChain LLM or chat model (a chat model writes the answers); `models`:
         the learned models (the shipped ones: `Models.load()`)."""
-        missing = set(getattr(models.answers, "features", ())) - set(CANDIDATE_FEATURES)
+        missing = models.answers.missing(CANDIDATE_FEATURES) if models.answers is not None else []
         if missing:  # models trained by a newer newsqa: said now, not at every question
-            raise ConfigError(f"the answer scorer reads features this newsqa does not make ({sorted(missing)}); "
+            raise ConfigError(f"the answer scorer reads features this newsqa does not make ({missing}); "
                               "use the models of this version or retrain them with `newsqa train`")
         self.retriever = retriever
         self.llm: GenerationLLM = as_generation_llm(llm)

@@ -149,9 +149,10 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
                      for b, item in zip(base, usable)), key=lambda pair: -pair[0])
     opening: list[Evidence] = []
     if shape in ("happened", "summary"):  # the lead of a story the best sentences tell, not of another that names it
-        stories = list(dict.fromkeys(item.hit.article_id for _, item in ranked))[:1 if shape == "happened" else 2]
+        told_by = 1 if shape == "happened" else 2  # stories: one for what happened, two for a summary
+        stories = list(dict.fromkeys(item.hit.article_id for _, item in ranked))[:told_by]
         opening = [e for e in leads if e.hit.article_id in stories and addresses(terms, e.hit)
-                   and _whole_sentence(e.text)][:1 if shape == "happened" else 2]
+                   and _whole_sentence(e.text)][:told_by]
         ranked = [(0.0, e) for e in opening] + ranked
     chosen: list[Evidence] = []
     for _, item in ranked:

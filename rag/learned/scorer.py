@@ -29,17 +29,25 @@ class Scorer:
         """`rows` whose columns are `names`, cut to this model's features in its order: models trained before a
         feature was added keep scoring the rows of newer code. ValueError when a feature of the model is missing.
 
-        >>> Scorer.own_columns(type("M", (), {"features": ("b",)})(), [[1.0, 2.0]], ("a", "b"))
+        >>> type("M", (Scorer,), {"features": ("b",)})().own_columns([[1.0, 2.0]], ("a", "b"))
         [[2.0]]
         """
         features = tuple(self.features)
         if features == tuple(names):
             return [list(row) for row in rows]
-        missing = [f for f in features if f not in names]
+        missing = self.missing(names)
         if missing:
             raise ValueError(f"the model reads features this newsqa does not make: {missing}")
         at = [list(names).index(f) for f in features]
         return [[row[i] for i in at] for row in rows]
+
+    def missing(self, names) -> list[str]:
+        """The features this model reads that rows of `names` do not have (a model trained by a newer newsqa).
+
+        >>> type("M", (Scorer,), {"features": ("a", "c")})().missing(("a", "b"))
+        ['c']
+        """
+        return [f for f in self.features if f not in names]
 
     def save(self, path: Path) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), separators=(",", ":")))
