@@ -196,15 +196,18 @@ def _in_reading_order(chosen: Sequence[Evidence], newest_first: bool = False,
 
 
 def _whole_sentence(text: str) -> bool:
-    """A sentence of the story, not a heading or a fragment: it ends like a sentence, says a few words and does not
-    open with punctuation (a caption whose name the page left out: ", the pilot from Pomona, who flew ...").
+    """A sentence of the story, not a heading, a question or a fragment: it ends like a statement, says a few words
+    and does not open with punctuation (a caption whose name the page left out: ", the pilot from Pomona, who flew
+    ..."). A question is a subheading or a link to another story ("Which airlines had the most on-time arrivals?").
 
     >>> _whole_sentence("The pilot flew to space in 2020."), _whole_sentence(", the pilot from Pomona, who flew.")
     (True, False)
+    >>> _whole_sentence("Which airlines had the most on-time arrivals in 2022?")
+    False
     """
     text = text.strip()
     return len(text.split()) >= 5 and not re.match(r"[,;:.)\]}–—-]", text) \
-        and bool(re.search(r"[.!?…][\"”’')\]]*$", text))
+        and bool(re.search(r"[.!…][\"”’')\]]*$", text))
 
 
 def newest(hits: Sequence[Hit], topic: str, terms: KeyTerms, as_of: date | None = None, limit: int = 3) -> list[Hit]:
