@@ -218,3 +218,17 @@ def test_a_summary_reads_the_leads_of_its_two_best_stories_even_when_one_holds_t
     leads = [Evidence(july[0], old, 0.3, 0.3, 0.3), Evidence(september, new, 0.5, 0.5, 0.5)]
     chosen = explanation(evidence, key_terms(question), question, leads=leads)
     assert [c.text for c in chosen][:2] == [september, july[0]]  # the story as it stands, then how it began
+
+
+def test_a_month_in_the_question_is_when_it_happened_not_a_name_the_passage_must_write():
+    from ingest.store import Hit
+    from rag.answer.evidence import Evidence
+    from rag.answer.shapes import explanation
+    from rag.answer.terms import addresses, key_terms
+
+    question = "Summarize the news about Norway's October 2024 ferry strike."
+    said = "Ferry crews in Norway walked out on Monday, stranding thousands of commuters along the western coast."
+    hit = Hit("ferry:0", "ferry", said, 0.7, 0, "Norway's ferry crews strike", None, None, "2024-10-14")
+    assert addresses(key_terms(question), hit)  # "Norway's October" is Norway, asked about in October
+    chosen = explanation([Evidence(said, hit, 0.6, 0.6, 0.7)], key_terms(question), question, leads=[])
+    assert [c.text for c in chosen] == [said]

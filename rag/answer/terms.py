@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ingest.store import Hit
 from ingest.text import STOPWORDS, content_words, stem
-from rag.text import WEEKDAYS
+from rag.text import MONTHS, WEEKDAYS
 
 __all__ = ["KeyTerms", "addresses", "key_terms", "speaks_to", "tense_fits"]
 
@@ -15,10 +15,12 @@ _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # A one-word name that is a people's adjective ("European", "Syrian", "Chinese") describes, it does not name.
 _DEMONYM_WORD = re.compile(r"(?:ean|ian|ican|ese|ish)$")
 _WORD = re.compile(r"[\w'’.-]+")
-# Capitalised words that say nothing about the subject: question words, pronouns, calendar words.
+# Capitalised words that say nothing about the subject: question words, pronouns, calendar words (a month is when,
+# not what: "Italy's September 2022 election" names Italy, and a passage about it need not write "September").
 _PLAIN = STOPWORDS | {
     "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "i", "mr", "mrs", "ms", "dr",
-} | {day.lower() for day in WEEKDAYS}
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+} | {day.lower() for day in WEEKDAYS} | {month.lower() for month in MONTHS}
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ def key_terms(question: str) -> KeyTerms:
     (('islamic', 'stat'),)
     >>> key_terms("Did Italian and Swiss officials open the Berlin-bound tunnel?").names
     (('swiss',), ('berlin',))
+    >>> key_terms("Summarize the news about Italy's September 2022 general election.")
+    KeyTerms(years=('2022',), names=(('italy',),))
     """
     names, run = [], []
     letters = [c for c in question if c.isalpha()]
