@@ -232,3 +232,18 @@ def test_a_month_in_the_question_is_when_it_happened_not_a_name_the_passage_must
     assert addresses(key_terms(question), hit)  # "Norway's October" is Norway, asked about in October
     chosen = explanation([Evidence(said, hit, 0.6, 0.6, 0.7)], key_terms(question), question, leads=[])
     assert [c.text for c in chosen] == [said]
+
+
+def test_a_sentence_that_shares_only_the_date_asked_about_does_not_explain():
+    from ingest.store import Hit
+    from rag.answer.evidence import Evidence
+    from rag.answer.shapes import explanation
+    from rag.answer.terms import key_terms
+
+    question = "What happened at the Elm Street bridge in March 2024?"
+    said = ("I'm Dana Lee and this is the morning briefing for Monday, March 4, 2024.",
+            "The Elm Street bridge was closed after inspectors found a cracked girder.")
+    hit = Hit("elm:0", "elm", " ".join(said), 0.7, 0, "Elm Street bridge closed", None, None, "2024-03-04")
+    briefing, news = Evidence(said[0], hit, 0.3, 0.3, 0.3), Evidence(said[1], hit, 0.4, 0.4, 0.6)
+    chosen = explanation([briefing, news], key_terms(question), question)
+    assert [c.text for c in chosen] == [news.text]

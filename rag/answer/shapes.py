@@ -11,7 +11,7 @@ from ingest.chunk import text_sentences
 from ingest.store import Hit
 from ingest.text import content_words
 from rag.answer.evidence import Evidence
-from rag.answer.terms import KeyTerms, addresses, speaks_to
+from rag.answer.terms import KeyTerms, addresses, says_when, speaks_to
 
 __all__ = ["DANGLING", "EXPLAIN_SENTENCES", "REASON", "KINDS", "explanation", "explanation_shape", "first_sentence", "lead_sentences", "newest",
            "question_kind", "topic"]
@@ -129,7 +129,8 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
     or of the two best articles for a summary), then the other stories newest first."""
     shape = explanation_shape(question)
     named = {w for name in terms.names for w in name}
-    asked = {w for w in content_words(_ASKING.sub(" ", question)) if w not in named and w not in _QUESTION_WORDS}
+    asked = {w for w in content_words(_ASKING.sub(" ", question))
+             if w not in named and w not in _QUESTION_WORDS and not says_when(w)}
     usable, told = [], []
     for item in evidence:
         if not addresses(terms, item.hit) or not _whole_sentence(item.text) or _is_question(item.text, question) \

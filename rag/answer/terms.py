@@ -9,7 +9,7 @@ from ingest.store import Hit
 from ingest.text import STOPWORDS, content_words, stem
 from rag.text import MONTHS, WEEKDAYS
 
-__all__ = ["KeyTerms", "addresses", "key_terms", "speaks_to", "tense_fits"]
+__all__ = ["KeyTerms", "addresses", "key_terms", "says_when", "speaks_to", "tense_fits"]
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # A one-word name that is a people's adjective ("European", "Syrian", "Chinese") describes, it does not name.
@@ -21,6 +21,18 @@ _PLAIN = STOPWORDS | {
     "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "i", "mr", "mrs", "ms", "dr",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
 } | {day.lower() for day in WEEKDAYS} | {month.lower() for month in MONTHS}
+
+_CALENDAR = frozenset(w for day in (*WEEKDAYS, *MONTHS) for w in (day.lower(), stem(day.lower())))
+
+
+def says_when(word: str) -> bool:
+    """Whether a content word of a question only dates what is asked (a year, a month, a weekday): a sentence that
+    explains need not repeat it.
+
+    >>> [w for w in ("strik", "2023", "july", "september", "thursday") if says_when(w)]
+    ['2023', 'july', 'september', 'thursday']
+    """
+    return word in _CALENDAR or bool(_YEAR.fullmatch(word))
 
 
 @dataclass(frozen=True)
