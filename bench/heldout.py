@@ -6,6 +6,10 @@ reports/rtqa-heldout/data); `python -m bench.rtqa heldout` builds them and runs 
 The slice (8 periods, 640 questions, 4,143 articles with today's shared/ data) is "H", the validation
 periods of an 8,000-article run that no training run uses, plus "B", 5 more unused periods drawn with
 seed 1. Deterministic: the same shared/ data gives the same files.
+
+`python -m bench.heldout --calibration [DIR]` slices another set the same way (default
+reports/rtqa-calibration/data): CALIBRATION_PERIODS periods that no tree run and no held-out slice uses, drawn with
+CALIBRATION_SEED, for setting what a model decides (the abstention threshold) on questions it never learned from.
 """
 
 import gzip
@@ -13,23 +17,28 @@ import json
 import sys
 from pathlib import Path
 
-from rag.training.periods import EXTRA_PERIODS, held_out_periods  # noqa: F401 -- the slice is the library's to define
+from rag.training.periods import (  # noqa: F401 -- the slices are the library's to define
+    CALIBRATION_PERIODS, EXTRA_PERIODS, calibration_periods, held_out_periods)
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN = ROOT.parent / "shared" / "bench" / "rtqa-train"
 OUT = ROOT / "reports" / "rtqa-heldout" / "data"
+CALIBRATION_OUT = ROOT / "reports" / "rtqa-calibration" / "data"
 
 
-def build(out: Path = OUT, train: Path = TRAIN) -> tuple[int, int]:
-    """Write the held-out questions and their articles into `out`; (questions, articles)."""
+def build(out: Path = OUT, train: Path = TRAIN, calibration: bool = False) -> tuple[int, int]:
+    """Write the held-out questions (or the calibration slice's) and their articles into `out`; (questions,
+    articles)."""
     from rag.evaluate import read_questions
-    from rag.training.periods import TrainConfig, assign_articles, split_periods
+    from rag.training.periods import TrainConfig, assign_articles, calibration_periods, split_periods
 
     questions, _ = read_questions(train / "questions.jsonl")
     periods = split_periods(questions, TrainConfig.weeks)
     assign_articles(periods, (), TrainConfig.weeks)  # each question lists its articles (`results`)
-    h, b = held_out_periods(periods, lambda budget: TrainConfig(max_articles=budget))
-    chosen = [p for p in periods if p.name in set(h + b)]
+    def config(budget: int) -> TrainConfig:
+        return TrainConfig(max_articles=budget)
+    names = set(calibration_periods(periods, config) if calibration else sum(held_out_periods(periods, config), []))
+    chosen = [p for p in periods if p.name in names]
     ids = {q.id for p in chosen for q in p.questions}
     wanted = set().union(*(p.article_ids for p in chosen))
     out.mkdir(parents=True, exist_ok=True)
@@ -50,6 +59,9 @@ def build(out: Path = OUT, train: Path = TRAIN) -> tuple[int, int]:
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else OUT
-    count, articles = build(target)
+    arguments = sys.argv[1:]
+    calibrating = "--calibration" in arguments
+    arguments = [a for a in arguments if a != "--calibration"]
+    target = Path(arguments[0]) if arguments else CALIBRATION_OUT if calibrating else OUT
+    count, articles = build(target, calibration=calibrating)
     print(f"{count} questions, {articles} articles in {target}")

@@ -1,8 +1,8 @@
-"""The RealTime QA benchmarks: `python -m bench.rtqa [dev|val|heldout] [extra newsqa eval options]`.
+"""The RealTime QA benchmarks: `python -m bench.rtqa [dev|val|heldout|calibration] [extra newsqa eval options]`.
 
 Ingests ../shared/bench/rtqa-<set>/corpus.jsonl(.gz) into a store of its own (reused while unchanged),
 answers the questions (rtqa-dev: 60, rtqa-val: 115; heldout: 640 rtqa-train questions of periods no training
-run uses, sliced by bench/heldout.py), prints the metrics (all, and on the
+run uses, sliced by bench/heldout.py; calibration: another such slice, for setting thresholds), prints the metrics (all, and on the
 answer-in-corpus subset) beside the frontier anchors where the set has them, and writes
 reports/rtqa-<set>/report.html. Not run in CI: it takes minutes.
 """
@@ -16,19 +16,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SETS = ROOT.parent / "shared" / "bench"
 # The field that says whether an accepted answer occurs in the set's articles.
-IN_CORPUS = {"dev": "answer_in_corpus", "val": "answer_in_results", "heldout": "answer_in_results"}
+IN_CORPUS = {"dev": "answer_in_corpus", "val": "answer_in_results", "heldout": "answer_in_results",
+             "calibration": "answer_in_results"}
 
 
 def main(argv: list[str]) -> int:
     name = argv.pop(0) if argv and argv[0] in IN_CORPUS else "dev"
     data = SETS / f"rtqa-{name}"
-    if name == "heldout":
-        from .heldout import OUT, build
+    if name in ("heldout", "calibration"):
+        from .heldout import CALIBRATION_OUT, OUT, build
 
-        data = OUT
+        data = OUT if name == "heldout" else CALIBRATION_OUT
         if not (data / "questions.jsonl").exists():
-            questions, articles = build(data)
-            print(f"sliced the held-out rtqa-train periods: {questions} questions, {articles} articles", file=sys.stderr)
+            questions, articles = build(data, calibration=name == "calibration")
+            print(f"sliced the {name} rtqa-train periods: {questions} questions, {articles} articles", file=sys.stderr)
     corpus = next((p for p in (data / "corpus.jsonl", data / "corpus.jsonl.gz") if p.exists()), None)
     if corpus is None or not (data / "questions.jsonl").exists():
         print(f"rtqa-{name} not found at {data}", file=sys.stderr)

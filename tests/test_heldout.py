@@ -3,8 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from bench.heldout import EXTRA_PERIODS, held_out_periods
-from rag.training.periods import TrainConfig, choose_periods
+from bench.heldout import CALIBRATION_PERIODS, EXTRA_PERIODS, calibration_periods, held_out_periods
+from rag.training.periods import TrainConfig, choose_periods, tree_periods
 
 
 @dataclass
@@ -28,3 +28,16 @@ def test_held_out_periods_are_in_no_training_run_and_the_same_every_time():
     assert h and not set(h) & trained and set(h) <= validated  # the larger run's validation, never trained on
     assert len(b) == EXTRA_PERIODS and not set(b) & (trained | validated | set(h))
     assert held_out_periods(periods, config) == (h, b)
+
+
+def test_the_calibration_slice_shares_no_period_with_a_tree_run_or_the_held_out_slice():
+    periods = [Period(f"p{i:02d}", date(2022, 1, 6) + timedelta(weeks=4 * i), {f"a{i}-{j}" for j in range(500)})
+               for i in range(40)]
+
+    def config(budget: int) -> TrainConfig:
+        return TrainConfig(max_articles=budget)
+    chosen = calibration_periods(periods, config)
+    h, b = held_out_periods(periods, config)
+    assert len(chosen) == CALIBRATION_PERIODS and len(set(chosen)) == CALIBRATION_PERIODS
+    assert not set(chosen) & (tree_periods(periods, config) | set(h) | set(b))
+    assert calibration_periods(periods, config) == chosen

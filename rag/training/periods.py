@@ -125,6 +125,9 @@ BUDGETS = (4000, 8000)
 
 
 EXTRA_PERIODS, EXTRA_SEED = 5, 1
+# A calibration slice: periods that neither a tree run nor the held-out slice uses, for setting a decision (the
+# abstention threshold) of models already trained, on questions they never learned from (bench/heldout.py).
+CALIBRATION_PERIODS, CALIBRATION_SEED = 5, 2
 
 
 def held_out_periods(periods, config_for) -> tuple[list[str], list[str]]:
@@ -138,6 +141,15 @@ def held_out_periods(periods, config_for) -> tuple[list[str], list[str]]:
     free = sorted(p.name for p in periods if p.name not in used)
     random.Random(EXTRA_SEED).shuffle(free)
     return h, free[:EXTRA_PERIODS]
+
+
+def calibration_periods(periods, config_for) -> list[str]:
+    """The names of CALIBRATION_PERIODS dated periods that no tree run of BUDGETS and no held-out slice uses,
+    shuffled with CALIBRATION_SEED."""
+    used = tree_periods(periods, config_for).union(*held_out_periods(periods, config_for))
+    free = sorted(p.name for p in periods if p.name not in used and p.start is not None)
+    random.Random(CALIBRATION_SEED).shuffle(free)
+    return free[:CALIBRATION_PERIODS]
 
 
 def tree_periods(periods, config_for) -> set[str]:
