@@ -17,8 +17,8 @@ import json
 import sys
 from pathlib import Path
 
-from rag.training.periods import (  # noqa: F401 -- the slices are the library's to define
-    CALIBRATION_PERIODS, EXTRA_PERIODS, calibration_periods, held_out_periods)
+# The slices are the library's to define; the counts are named here for the tests.
+from rag.training.periods import CALIBRATION_PERIODS, EXTRA_PERIODS, calibration_periods, held_out_periods  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN = ROOT.parent / "shared" / "bench" / "rtqa-train"
@@ -30,14 +30,18 @@ def build(out: Path = OUT, train: Path = TRAIN, calibration: bool = False) -> tu
     """Write the held-out questions (or the calibration slice's) and their articles into `out`; (questions,
     articles)."""
     from rag.evaluate import read_questions
-    from rag.training.periods import TrainConfig, assign_articles, calibration_periods, split_periods
+    from rag.training.periods import TrainConfig, assign_articles, split_periods
 
     questions, _ = read_questions(train / "questions.jsonl")
     periods = split_periods(questions, TrainConfig.weeks)
     assign_articles(periods, (), TrainConfig.weeks)  # each question lists its articles (`results`)
     def config(budget: int) -> TrainConfig:
         return TrainConfig(max_articles=budget)
-    names = set(calibration_periods(periods, config) if calibration else sum(held_out_periods(periods, config), []))
+    if calibration:
+        names = set(calibration_periods(periods, config))
+    else:
+        h, b = held_out_periods(periods, config)
+        names = set(h + b)
     chosen = [p for p in periods if p.name in names]
     ids = {q.id for p in chosen for q in p.questions}
     wanted = set().union(*(p.article_ids for p in chosen))
