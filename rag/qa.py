@@ -328,15 +328,17 @@ class QA(Runnable[QAInput, Answer]):
         terms = key_terms(query)
         scored = self.score(query, evidence, draft)
         eligible = list(self.eligible(query, scored, terms))
-        if not eligible or eligible[0].probability < self.models.threshold:  # none about the question, or not sure
-            return Answer(text=NOT_FOUND, abstained=True, timings=timings, draft=draft, **context)
+        confidence = eligible[0].probability if eligible else None
+        if confidence is None or confidence < self.models.threshold:  # none about the question, or not sure
+            return Answer(text=NOT_FOUND, abstained=True, timings=timings, draft=draft, confidence=confidence, **context)
         best = self.judged(self.llm.prompt(query, evidence), eligible).candidate
         text, cited = shown(best, drafted_answer(short_answer(draft), query, terms, evidence))
         chosen = best if text == display_text(best) else next(  # the LLM's own words: the span that says them, if any
             (s.candidate for s in scored if agreement(normalise_answer(text), s.candidate.text) == 1.0), None)
         support = [cited] + [e for e in supporting(text, query, evidence) if e.hit.article_id != cited.hit.article_id]
         return Answer(text=text, abstained=False, citations=citations(support), timings=timings, draft=draft,
-                      updated=cited.hit.updated, disputed=chosen is not None and disputed(chosen, scored), **context)
+                      updated=cited.hit.updated, disputed=chosen is not None and disputed(chosen, scored),
+                      confidence=confidence, **context)
 
 
 def _request(input: QAInput, overrides: dict) -> dict:

@@ -57,6 +57,7 @@ class Answer:
     kind: str = "factoid"  # factoid (a span), explanatory (cited sentences) or latest (newest articles)
     updated: str | None = None  # the story changed after it was first seen; the answer is from this day's version
     disputed: bool = False  # other articles give a different number: the answer is its first source's, as of its date
+    confidence: float | None = None  # a factoid's: the answer scorer's probability that its best span is right
 
     def as_dict(self) -> dict:
         """The JSON object of `newsqa ask --json` and `POST /v1/ask`."""
@@ -69,4 +70,5 @@ class Answer:
             "timings": dict(self.timings),
             "updated": self.updated,
             "disputed": self.disputed,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
         }

@@ -77,7 +77,7 @@ def test_empty_store_abstains_without_calling_the_model(make_services):
 
 def test_as_dict_has_exactly_the_documented_shape(seeded):
     data = json.loads(json.dumps(seeded(" 104").qa.ask(RECAPTURED).as_dict()))
-    assert set(data) == {"question", "answer", "abstained", "kind", "citations", "timings", "updated", "disputed"}
+    assert set(data) == {"question", "answer", "abstained", "kind", "citations", "timings", "updated", "disputed", "confidence"}
     assert set(data["citations"][0]) == {"article_id", "title", "url", "published", "chunk_id", "quote", "score", "source"}
     assert set(data["timings"]) == {"retrieve_s", "generate_s", "total_s"}
     assert data["question"] == RECAPTURED and data["abstained"] is False
@@ -248,3 +248,17 @@ def test_the_llm_judges_which_of_the_scorers_best_spans_answers(seeded):
     assert cannot.ask(question).text == eligible[0]
     unanswerable = QA(qa.retriever, judging, replace(qa.models, judge=Judge(8, 0.0))).ask("Who won the 2022 FIFA World Cup?")
     assert unanswerable.abstained  # whether to answer stays the scorer's call
+
+
+def test_a_factoid_answer_carries_the_confidence_its_threshold_decided_on(seeded, settings, store, embeddings):
+    from tests.conftest import fake_llm
+
+    sure = seeded(" 104")
+    answer = sure.qa.ask(RECAPTURED)
+    assert not answer.abstained and answer.confidence >= sure.models.threshold
+    assert json.loads(json.dumps(answer.as_dict()))["confidence"] == round(answer.confidence, 4)
+    stricter = Services(settings, store=store, embeddings=embeddings, llm=fake_llm(" 104"),
+                        models=replace(sure.models, threshold=answer.confidence + 1e-6))
+    declined = stricter.qa.ask(RECAPTURED)
+    assert declined.abstained and declined.confidence == answer.confidence  # how close it came, for a script to see
+    assert sure.qa.ask("Summarize the news about the prison attack").confidence is None  # explanations have none

@@ -124,6 +124,7 @@ class QuestionResult:
     abstained: bool
     latency_s: float
     draft: str | None = None
+    confidence: float | None = None  # the answer scorer's probability of its best span (factoid questions)
     citations: list[dict] = field(default_factory=list)
     em: float | None = None
     f1: float | None = None
@@ -189,7 +190,7 @@ def score_question(qa: QA, q: EvalQuestion, chunk_texts: ChunkTexts, *, k: int |
     golds = list(q.answers)
     row = QuestionResult(
         id=q.id, question=q.question, answerable=q.answerable, answers=golds, answer=answer.text,
-        abstained=answer.abstained, draft=answer.draft, citations=[asdict(c) for c in answer.citations],
+        abstained=answer.abstained, draft=answer.draft, confidence=answer.confidence, citations=[asdict(c) for c in answer.citations],
         latency_s=round(latency, 3), fields=q.fields, query=answer.query,
         words=len(_WORD.findall(unmarked(answer.text))) if q.answerable and not answer.abstained else None,
     )
