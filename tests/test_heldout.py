@@ -41,3 +41,17 @@ def test_the_calibration_slice_shares_no_period_with_a_tree_run_or_the_held_out_
     assert len(chosen) == CALIBRATION_PERIODS and len(set(chosen)) == CALIBRATION_PERIODS
     assert not set(chosen) & (tree_periods(periods, config) | set(h) | set(b))
     assert calibration_periods(periods, config) == chosen
+
+
+def test_calibration_counts_only_right_answers_to_questions_whose_answer_is_in_the_articles():
+    from bench.calibrate import right_confidences
+    from rag.training.fit import calibrated_threshold
+
+    def row(inside, abstained, contains, confidence):
+        return {"fields": {"answer_in_results": inside}, "abstained": abstained, "contains": contains,
+                "confidence": confidence}
+    report = {"per_question": [row(True, False, 1.0, 0.6), row(True, False, 1.0, 0.02), row(True, False, 0.0, 0.01),
+                               row(False, False, 0.0, 0.5), row(True, True, 0.0, 0.003), row(True, False, 1.0, None)]}
+    right = right_confidences(report)
+    assert right == [0.6, 0.02]  # a wrong answer, one not in the articles, a declined one and an explanation: none
+    assert calibrated_threshold(right, 0.05, floor=0.0043) == 0.02  # 5% of two loses none: just below the least sure

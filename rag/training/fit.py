@@ -133,6 +133,21 @@ def fit_threshold(decisions: Sequence[Decision], max_false_abstention: float) ->
     return best
 
 
+def calibrated_threshold(right: Sequence[float], max_lost: float, floor: float) -> float:
+    """The highest abstention threshold, not below `floor`, that declines at most `max_lost` of the right answers
+    whose confidences (the scorer's probability of the best span) are `right`: set on questions the models never
+    learned from (bench/calibrate.py), declining an answer that would be wrong costs nothing.
+
+    >>> calibrated_threshold([0.9, 0.5, 0.3, 0.02, 0.01], max_lost=0.2, floor=0.0043)  # one of five may go
+    0.02
+    >>> calibrated_threshold([0.9, 0.5], max_lost=0.2, floor=0.0043), calibrated_threshold([], 0.2, 0.0043)
+    (0.5, 0.0043)
+    """
+    ordered = sorted(right)
+    lost = int(max_lost * len(ordered))  # declining below the next one loses exactly `lost`
+    return max(floor, ordered[lost]) if lost < len(ordered) else floor
+
+
 def decision_summary(decisions: Sequence[Decision], threshold: float) -> dict:
     answerable = [d for d in decisions if d.in_corpus]
     unanswerable = [d for d in decisions if not d.in_corpus]
