@@ -5,6 +5,7 @@ takes the parts it needs as arguments. The embedder and the LLM are made by `new
 child processes use too.
 """
 
+from dataclasses import replace
 from functools import cached_property
 
 from ingest import ArticleStore, Chunker, Ingestor
@@ -124,7 +125,10 @@ class Services:
 
     @cached_property
     def models(self) -> Models:
-        return Models.load(self.settings.learned_models)
+        models = Models.load(self.settings.learned_models)
+        if self.settings.min_confidence is None:
+            return models
+        return replace(models, threshold=self.settings.min_confidence)  # the user's bar instead of the learned one
 
     @cached_property
     def retriever(self) -> Retriever:

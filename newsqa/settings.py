@@ -41,6 +41,7 @@ class Settings:
     ui_auth: str = "writes"  # what the chat's login guards beyond loopback: "writes" (panels that add) or "all"
     max_pending: int = 8
     learned_models: Path | None = None  # a `newsqa train` output directory; None: the shipped models
+    min_confidence: float | None = None  # a factoid answer needs this confidence, else it declines; None: the models'
     reader: bool = True  # the embedded LLM reads with the fine-tuned adapter of the learned models, when they have one
     models_cache: Path | None = None  # the GGUF and the OpenVINO exports; None: ~/.cache/newsqa/models
     allow_private_urls: bool = False
@@ -71,6 +72,8 @@ class Settings:
             raise ConfigError("LLM threads must be >= 0 (0: all cores) and context >= 512 tokens")
         if self.max_pending < 1:
             raise ConfigError(f"max pending requests must be positive, got {self.max_pending}")
+        if self.min_confidence is not None and not 0.0 <= self.min_confidence <= 1.0:
+            raise ConfigError(f"NEWSQA_MIN_CONFIDENCE must be a probability (0..1), got {self.min_confidence}")
         if self.max_question_chars < 1:
             raise ConfigError(f"max question length must be positive, got {self.max_question_chars}")
         for name in ("chroma_url", "openai_base_url"):

@@ -50,6 +50,8 @@ def test_blank_variables_mean_default():
         ({"NEWSQA_CHROMA_URL": "localhost:8000"}, "NEWSQA_CHROMA_URL must be an http(s) URL"),
         ({"NEWSQA_OPENAI_BASE_URL": "ftp://x"}, "NEWSQA_OPENAI_BASE_URL must be an http(s) URL"),
         ({"NEWSQA_CHROMA_URL": "http://host:99999"}, "invalid port"),
+        ({"NEWSQA_MIN_CONFIDENCE": "high"}, "NEWSQA_MIN_CONFIDENCE must be a number"),
+        ({"NEWSQA_MIN_CONFIDENCE": "5"}, "NEWSQA_MIN_CONFIDENCE must be a probability"),
     ],
 )
 def test_bad_values_say_what_was_expected(env, message):

@@ -262,3 +262,15 @@ def test_a_factoid_answer_carries_the_confidence_its_threshold_decided_on(seeded
     declined = stricter.qa.ask(RECAPTURED)
     assert declined.abstained and declined.confidence == answer.confidence  # how close it came, for a script to see
     assert sure.qa.ask("Summarize the news about the prison attack").confidence is None  # explanations have none
+
+
+def test_a_minimum_confidence_of_the_user_replaces_the_learned_threshold(seeded, settings, store, embeddings):
+    from tests.conftest import fake_llm
+
+    answer = seeded(" 104").qa.ask(RECAPTURED)
+    strict = Services(settings.with_(min_confidence=min(1.0, answer.confidence + 0.01)), store=store,
+                      embeddings=embeddings, llm=fake_llm(" 104"))
+    assert strict.models.threshold == min(1.0, answer.confidence + 0.01)
+    assert strict.qa.ask(RECAPTURED).abstained
+    lenient = Services(settings.with_(min_confidence=0.0), store=store, embeddings=embeddings, llm=fake_llm(" 104"))
+    assert not lenient.qa.ask(RECAPTURED).abstained
