@@ -247,3 +247,19 @@ def test_a_sentence_that_shares_only_the_date_asked_about_does_not_explain():
     briefing, news = Evidence(said[0], hit, 0.3, 0.3, 0.3), Evidence(said[1], hit, 0.4, 0.4, 0.6)
     chosen = explanation([briefing, news], key_terms(question), question)
     assert [c.text for c in chosen] == [news.text]
+
+
+def test_a_yes_or_no_question_is_answered_from_the_newest_story_it_is_told_in():
+    from ingest.store import Hit
+    from rag.answer.evidence import Evidence
+    from rag.answer.shapes import explanation
+    from rag.answer.terms import key_terms
+
+    question = "Is the ferry strike over?"
+    began = "Ferry crews went on strike on Monday, and the ferry strike halted every crossing."
+    ended = "The ferry strike is over: crews accepted a new contract on Friday."
+    july = Hit("a:0", "a", began, 0.8, 0, "Ferry crews strike", None, None, "2024-07-01")
+    august = Hit("b:0", "b", ended, 0.6, 0, "Ferry strike ends", None, None, "2024-08-02")
+    chosen = explanation([Evidence(began, july, 0.5, 0.5, 0.8), Evidence(ended, august, 0.4, 0.4, 0.6)],
+                         key_terms(question), question)
+    assert [c.text for c in chosen][0] == ended  # how it stands now, then how it began

@@ -30,6 +30,8 @@ MIN_EXPLAIN_SCORE = 0.5
 # A sentence that shares no word with what is asked explains it only when its embedding is this close to the
 # question's ("a chance for the economy" for "how is it hoping to profit").
 SAYS_IT_OTHERWISE = 0.5
+# A yes-or-no question is answered from the newest story among those its best few sentences tell.
+WHETHER_SENTENCES = 5
 # What giving a reason ("because", "in an attempt to") adds to a sentence's rank for a "why" question.
 REASON_BONUS = 1.0
 # A sentence whose words another chosen sentence already has (this share of them) adds nothing.
@@ -126,7 +128,8 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
     closed"), since every sentence about the bridge names it; the names only decide which passages may speak
     (`addresses`). A "why" prefers a sentence that gives a reason; "what happened" and "summarize" start from the
     story's lead (`leads`: the first sentences of the best articles; only of the article that holds the best sentence,
-    or of the two best articles for a summary), then the other stories newest first."""
+    or of the two best articles for a summary), then the other stories newest first. A yes-or-no question ("Are the
+    strikes over?") starts from the newest story its best sentences tell: that is where it is settled."""
     shape = explanation_shape(question)
     named = {w for name in terms.names for w in name}
     asked = {w for w in content_words(_ASKING.sub(" ", question))
@@ -148,6 +151,12 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
         base = [t + item.similarity + 0.3 * item.overlap for t, item in zip(told, usable)]
     ranked = sorted(((b + (REASON_BONUS if shape == "why" and REASON.search(item.text) else 0.0), item)
                      for b, item in zip(base, usable)), key=lambda pair: -pair[0])
+    whether = bool(_YES_OR_NO.match(question))
+    if whether:  # whether something is so: the newest of the stories its best sentences tell settles it
+        stories = list(dict.fromkeys(item.hit.article_id for _, item in ranked[:WHETHER_SENTENCES]))
+        dated = {item.hit.article_id: item.hit.published or "" for _, item in ranked}
+        latest = max(stories, key=lambda a: dated[a], default=None)
+        ranked = sorted(ranked, key=lambda pair: pair[1].hit.article_id != latest)  # stable: best first within each
     opening: list[Evidence] = []
     if shape in ("happened", "summary"):  # the lead of a story the best sentences tell, not of another that names it
         told_by = 1 if shape == "happened" else 2  # stories: one for what happened, two for a summary
@@ -163,7 +172,7 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
         if not unit or any(_repeats(u, chosen) for u in unit) or len(chosen) + len(unit) > limit:
             continue
         chosen += unit
-    return _in_reading_order(chosen, newest_first=shape in ("happened", "summary"),
+    return _in_reading_order(chosen, newest_first=whether or shape in ("happened", "summary"),
                              first={e.hit.article_id for e in opening if e in chosen})
 
 
@@ -224,6 +233,14 @@ def newest(hits: Sequence[Hit], topic: str, terms: KeyTerms, as_of: date | None 
     >>> asked = "ferry strike in Oregon"
     >>> [h.article_id for h in newest(found, asked, key_terms(asked), date(2025, 2, 16))]
     ['a']
+
+    A story whose headline is about the topic comes before one that only mentions it, when there is one:
+    >>> found = [Hit("a:c", "a", "Governor Kotek visited, days after the Oregon ferry strike.", 0.5, 0, "Kotek's tour",
+    ...              None, None, "2025-03-05"),
+    ...          Hit("c:c", "c", "Crews in Oregon ended their strike.", 0.5, 0, "Oregon ferry strike ends", None, None,
+    ...              "2025-03-01")]
+    >>> [h.article_id for h in newest(found, asked, key_terms(asked))]
+    ['c']
     """
     seen, found = set(), []
     day = as_of.isoformat() if as_of else None
@@ -232,8 +249,17 @@ def newest(hits: Sequence[Hit], topic: str, terms: KeyTerms, as_of: date | None 
                 and not (day and hit.published and hit.published[:10] > day)):
             seen.add(hit.article_id)
             found.append(hit)
+    headlined = [h for h in found if h.title and _headline_about(topic, terms, h)]
+    found = headlined or found  # stories about the topic, when there are any, not stories that mention it
     dated = sorted((h for h in found if h.published), key=lambda h: h.published, reverse=True)
     return (dated + [h for h in found if not h.published])[:limit]
+
+
+def _headline_about(topic: str, terms: KeyTerms, hit: Hit) -> bool:
+    """Whether a passage's headline says its story is about the topic: the headline names the topic's names (a year
+    asked about may be the story's date) and says something of the rest ("UAW strike: talks resume" for "the UAW
+    strike"; not "Trump courts Michigan voters")."""
+    return addresses(terms, replace(hit, text="")) and speaks_to(topic, terms, hit.title)
 
 
 def first_sentence(text: str) -> str:
