@@ -61,7 +61,8 @@ UNANSWERABLE_GATES := --min abstention_accuracy=88
 # topic and the day asked; 56.5 again in each of six make test runs since), abstention 4.0 (25 unanswerable; 8.0
 # until 8eb64b8: one date question had declined only because no passage wrote its month, "September", as a name),
 # median answer 58 words; follow-ups contains 40 (10). The issue's targets (contains >= 80, abstention >= 90) are
-# missed; each gate keeps one question of slack at what is measured, so a regression fails the build.
+# missed; each gate keeps one question of slack at what is measured, so a regression fails the build (the
+# abstention gate, at 0, guards nothing until the shipped threshold declines two of the 25 again).
 READER_NEWS_GATES := --min contains=54 --min abstention_accuracy=0 --min answer_words_p50=15 --max answer_words_p50=60
 FOLLOW_UP_GATES := --min contains=30
 

@@ -9,10 +9,8 @@ MAX_LOST of them, never below the threshold the models came with (rag.training.f
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from rag.learned.models import Models
@@ -31,28 +29,30 @@ def right_confidences(report: dict) -> list[float]:
 
 
 def main(argv: list[str]) -> int:
+    if "--models" in argv and argv.index("--models") + 1 == len(argv):
+        print("usage: python -m bench.calibrate [--models DIR] [--write]", file=sys.stderr)
+        return 2
     directory = Path(argv[argv.index("--models") + 1]) if "--models" in argv else ROOT / "rag" / "learned"
+    Models.load(directory)  # refuses a damaged directory before a 20-minute run
     info = json.loads((directory / "models.json").read_text())
     trained = info.get("calibration", {}).get("trained_threshold", info["threshold"])
-    with tempfile.TemporaryDirectory() as scratch:  # answered at the threshold training set, however often it is run
-        copy = Path(scratch) / "models"
-        shutil.copytree(directory, copy)
-        (copy / "models.json").write_text(json.dumps({**info, "threshold": trained}))
-        Models.load(copy)  # refuses a damaged directory before a 20-minute run
-        environment = {**os.environ, "NEWSQA_LEARNED_MODELS": str(copy)}
-        run = subprocess.run([sys.executable, "-m", "bench.rtqa", "calibration"], cwd=ROOT, env=environment, check=False)
-    if run.returncode not in (0, 1):
-        return run.returncode
+    # Answered at the threshold training set, however often this runs and whatever the shell sets.
+    environment = {**os.environ, "NEWSQA_LEARNED_MODELS": str(directory), "NEWSQA_MIN_CONFIDENCE": str(trained)}
+    REPORT.unlink(missing_ok=True)  # a failed run must not leave an older report to be read
+    run = subprocess.run([sys.executable, "-m", "bench.rtqa", "calibration"], cwd=ROOT, env=environment, check=False)
+    if run.returncode != 0 or not REPORT.exists():
+        print(f"the calibration run failed (exit {run.returncode}); nothing was set", file=sys.stderr)
+        return run.returncode or 1
     report = json.loads(REPORT.read_text())
     right = right_confidences(report)
     threshold = calibrated_threshold(right, MAX_LOST, floor=trained)
     declined = sum(c < threshold for c in right)
     print(f"calibration slice: {report['n']} questions, {len(right)} right answers in corpus; threshold "
-          f"{trained} -> {threshold:.4f} declines {declined} of them (at most {MAX_LOST:.0%})")
+          f"{trained} -> {threshold:.6f} declines {declined} of them (at most {MAX_LOST:.0%})")
     if "--write" in argv:
         info["calibration"] = {"slice": "bench.rtqa calibration", "questions": report["n"], "right_answers": len(right),
                                "max_lost": MAX_LOST, "trained_threshold": trained}
-        info["threshold"] = round(threshold, 4)
+        info["threshold"] = threshold  # unrounded: rounding up could decline one right answer more
         (directory / "models.json").write_text(json.dumps(info, ensure_ascii=False, indent=1) + "\n")
         print(f"written to {directory / 'models.json'}")
     return 0

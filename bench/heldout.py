@@ -35,6 +35,7 @@ def build(out: Path = OUT, train: Path = TRAIN, calibration: bool = False) -> tu
     questions, _ = read_questions(train / "questions.jsonl")
     periods = split_periods(questions, TrainConfig.weeks)
     assign_articles(periods, (), TrainConfig.weeks)  # each question lists its articles (`results`)
+
     def config(budget: int) -> TrainConfig:
         return TrainConfig(max_articles=budget)
     if calibration:

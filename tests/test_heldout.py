@@ -54,4 +54,4 @@ def test_calibration_counts_only_right_answers_to_questions_whose_answer_is_in_t
                                row(False, False, 0.0, 0.5), row(True, True, 0.0, 0.003), row(True, False, 1.0, None)]}
     right = right_confidences(report)
     assert right == [0.6, 0.02]  # a wrong answer, one not in the articles, a declined one and an explanation: none
-    assert calibrated_threshold(right, 0.05, floor=0.0043) == 0.02  # 5% of two loses none: just below the least sure
+    assert calibrated_threshold(right, 0.05, floor=0.0043) == 0.02  # 5% of two loses none: the least sure one is the bar

@@ -240,8 +240,8 @@ def test_a_sentence_that_shares_only_the_date_asked_about_does_not_explain():
     from rag.answer.shapes import explanation
     from rag.answer.terms import key_terms
 
-    question = "What happened at the Elm Street bridge in March 2024?"
-    said = ("I'm Dana Lee and this is the morning briefing for Monday, March 4, 2024.",
+    question = "What happened at the Elm Street bridge in April 2024?"
+    said = ("I'm Dana Lee and this is the morning briefing for Monday, April 1, 2024.",
             "The Elm Street bridge was closed after inspectors found a cracked girder.")
     hit = Hit("elm:0", "elm", " ".join(said), 0.7, 0, "Elm Street bridge closed", None, None, "2024-03-04")
     briefing, news = Evidence(said[0], hit, 0.3, 0.3, 0.3), Evidence(said[1], hit, 0.4, 0.4, 0.6)
@@ -256,10 +256,13 @@ def test_a_yes_or_no_question_is_answered_from_the_newest_story_it_is_told_in():
     from rag.answer.terms import key_terms
 
     question = "Is the ferry strike over?"
-    began = "Ferry crews went on strike on Monday, and the ferry strike halted every crossing."
+    began = ("Ferry crews went on strike on Monday, and the ferry strike halted every crossing.",
+             "The ferry strike left thousands of commuters waiting at the docks.",
+             "Pickets of the ferry strike gathered at the terminal before dawn.")
     ended = "The ferry strike is over: crews accepted a new contract on Friday."
-    july = Hit("a:0", "a", began, 0.8, 0, "Ferry crews strike", None, None, "2024-07-01")
+    july = Hit("a:0", "a", " ".join(began), 0.8, 0, "Ferry crews strike", None, None, "2024-07-01")
     august = Hit("b:0", "b", ended, 0.6, 0, "Ferry strike ends", None, None, "2024-08-02")
-    chosen = explanation([Evidence(began, july, 0.5, 0.5, 0.8), Evidence(ended, august, 0.4, 0.4, 0.6)],
-                         key_terms(question), question)
-    assert [c.text for c in chosen][0] == ended  # how it stands now, then how it began
+    evidence = [Evidence(text, july, 0.5, 0.5, 0.8 - 0.01 * n) for n, text in enumerate(began)]
+    evidence.append(Evidence(ended, august, 0.4, 0.4, 0.6))  # fourth best: three sentences of July would fill it
+    chosen = [c.text for c in explanation(evidence, key_terms(question), question)]
+    assert chosen[0] == ended and chosen[1:] == list(began[:2])  # how it stands now, then how it began

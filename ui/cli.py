@@ -47,7 +47,8 @@ class _Group(click.Group):
 @click.option("--chunk-tokens", type=int, help="Chunk size in word pieces [NEWSQA_CHUNK_TOKENS, default 200].")
 @click.option("--chunk-overlap", type=int, help="Chunk overlap in word pieces [NEWSQA_CHUNK_OVERLAP, default 40].")
 @click.option("--top-k", type=int, help="Chunks retrieved per question [NEWSQA_TOP_K, default 5].")
-@click.option("--min-confidence", type=float, help="Decline a factoid answer scored below this probability "
+@click.option("--min-confidence", type=float, help="Decline an extracted factoid answer scored below this "
+              "probability (a chat model's written answers are checked sentence by sentence instead) "
               "[NEWSQA_MIN_CONFIDENCE, default: the learned models' threshold].")
 @click.option("--llm", type=click.Choice(["embedded", "openai"]), help="LLM backend [NEWSQA_LLM, default embedded].")
 @click.option("--openai-base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 [NEWSQA_OPENAI_BASE_URL].")

@@ -153,10 +153,10 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
                      for b, item in zip(base, usable)), key=lambda pair: -pair[0])
     whether = bool(_YES_OR_NO.match(question))
     if whether:  # whether something is so: the newest of the stories its best sentences tell settles it
-        stories = list(dict.fromkeys(item.hit.article_id for _, item in ranked[:WHETHER_SENTENCES]))
-        dated = {item.hit.article_id: item.hit.published or "" for _, item in ranked}
-        latest = max(stories, key=lambda a: dated[a], default=None)
-        ranked = sorted(ranked, key=lambda pair: pair[1].hit.article_id != latest)  # stable: best first within each
+        best = ranked[:WHETHER_SENTENCES]
+        latest = max((item.hit for _, item in best), key=lambda hit: hit.published or "", default=None)
+        settles = [pair for pair in best if latest and pair[1].hit.article_id == latest.article_id]
+        ranked = settles + [pair for pair in ranked if pair not in settles]  # the rest in their own order
     opening: list[Evidence] = []
     if shape in ("happened", "summary"):  # the lead of a story the best sentences tell, not of another that names it
         told_by = 1 if shape == "happened" else 2  # stories: one for what happened, two for a summary
@@ -234,7 +234,7 @@ def newest(hits: Sequence[Hit], topic: str, terms: KeyTerms, as_of: date | None 
     >>> [h.article_id for h in newest(found, asked, key_terms(asked), date(2025, 2, 16))]
     ['a']
 
-    A story whose headline is about the topic comes before one that only mentions it, when there is one:
+    When some story's headline is about the topic, the stories that only mention it are left out:
     >>> found = [Hit("a:c", "a", "Governor Kotek visited, days after the Oregon ferry strike.", 0.5, 0, "Kotek's tour",
     ...              None, None, "2025-03-05"),
     ...          Hit("c:c", "c", "Crews in Oregon ended their strike.", 0.5, 0, "Oregon ferry strike ends", None, None,

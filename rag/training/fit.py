@@ -144,7 +144,7 @@ def calibrated_threshold(right: Sequence[float], max_lost: float, floor: float) 
     (0.5, 0.0043)
     """
     ordered = sorted(right)
-    lost = int(max_lost * len(ordered))  # declining below the next one loses exactly `lost`
+    lost = int(max_lost * len(ordered))  # declining below the next one loses at most `lost` (ties: fewer)
     return max(floor, ordered[lost]) if lost < len(ordered) else floor
 
 
