@@ -58,12 +58,12 @@ UNANSWERABLE_GATES := --min abstention_accuracy=88
 # run uses, see bench/readerset.py): explanations (why, what caused, what happened, how, summarize, latest) with key
 # phrases as accepted answers, questions the articles do not answer, and follow-up conversations.
 # Measured 2026-12-07 (Intel Xeon with AMX): contains 56.5 (46 explanatory; 54.3 before "latest on X" kept to the
-# topic and the day asked; 56.5 again in each of six make test runs since), abstention 4.0 (25 unanswerable; 8.0
-# until 8eb64b8: one date question had declined only because no passage wrote its month, "September", as a name),
-# median answer 58 words; follow-ups contains 40 (10). The issue's targets (contains >= 80, abstention >= 90) are
-# missed; each gate keeps one question of slack at what is measured, so a regression fails the build (the
-# abstention gate, at 0, guards nothing until the shipped threshold declines two of the 25 again).
-READER_NEWS_GATES := --min contains=54 --min abstention_accuracy=0 --min answer_words_p50=15 --max answer_words_p50=60
+# topic and the day asked; 56.5 again in each of seven make test runs since), abstention 8.0 (25 unanswerable; 4.0
+# between 8eb64b8, after which a date question no longer declined for a month read as a name, and the rule that a
+# phrase answers "when" only with a word that says when), median answer 57.5 words; follow-ups contains 40 (10).
+# The issue's targets (contains >= 80, abstention >= 90) are missed; each gate keeps one question of slack at what
+# is measured, so a regression fails the build.
+READER_NEWS_GATES := --min contains=54 --min abstention_accuracy=4 --min answer_words_p50=15 --max answer_words_p50=60
 FOLLOW_UP_GATES := --min contains=30
 
 chromium:
