@@ -35,13 +35,10 @@ def build(out: Path = OUT, train: Path = TRAIN, calibration: bool = False) -> tu
     questions, _ = read_questions(train / "questions.jsonl")
     periods = split_periods(questions, TrainConfig.weeks)
     assign_articles(periods, (), TrainConfig.weeks)  # each question lists its articles (`results`)
-
-    def config(budget: int) -> TrainConfig:
-        return TrainConfig(max_articles=budget)
     if calibration:
-        names = set(calibration_periods(periods, config))
+        names = set(calibration_periods(periods))
     else:
-        h, b = held_out_periods(periods, config)
+        h, b = held_out_periods(periods)
         names = set(h + b)
     chosen = [p for p in periods if p.name in names]
     ids = {q.id for p in chosen for q in p.questions}

@@ -15,16 +15,16 @@ _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # A one-word name that is a people's adjective ("European", "Syrian", "Chinese") describes, it does not name.
 _DEMONYM_WORD = re.compile(r"(?:ean|ian|ican|ese|ish)$")
 _WORD = re.compile(r"[\w'’.-]+")
+_MONTH_ABBREVIATIONS = {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
 # Capitalised words that say nothing about the subject: question words, pronouns, calendar words (a month is when,
 # not what: "Italy's September 2022 election" names Italy, and a passage about it need not write "September").
 _PLAIN = STOPWORDS | {
     "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "i", "mr", "mrs", "ms", "dr",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-} | {day.lower() for day in WEEKDAYS} | {month.lower() for month in MONTHS}
+} | {day.lower() for day in (*WEEKDAYS, *MONTHS)} | _MONTH_ABBREVIATIONS
 
 # ("march" and "may" are verbs too often to say when.)
 _CALENDAR = frozenset({w for day in (*WEEKDAYS, *MONTHS) for w in (day.lower(), stem(day.lower()))} - {"march", "may"}
-                      | {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"})
+                      | _MONTH_ABBREVIATIONS)
 
 
 def says_when(word: str) -> bool:

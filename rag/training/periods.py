@@ -15,7 +15,7 @@ from ingest.types import Article
 from rag.evaluate import EvalQuestion
 
 __all__ = ["BUDGETS", "EXTRA_PERIODS", "EXTRA_SEED", "Period", "Progress", "TrainConfig", "assign_articles",
-           "build_stores", "choose_periods", "day_of", "deal_folds", "held_out_periods", "load_pools", "split_periods",
+           "budget_config", "build_stores", "choose_periods", "day_of", "deal_folds", "held_out_periods", "load_pools", "split_periods",
            "tree_periods"]
 
 
@@ -130,7 +130,12 @@ EXTRA_PERIODS, EXTRA_SEED = 5, 1
 CALIBRATION_PERIODS, CALIBRATION_SEED = 5, 2
 
 
-def held_out_periods(periods, config_for) -> tuple[list[str], list[str]]:
+def budget_config(budget: int) -> TrainConfig:
+    """The settings of the README's training command with another --max-articles: the runs of BUDGETS."""
+    return TrainConfig(max_articles=budget)
+
+
+def held_out_periods(periods, config_for=budget_config) -> tuple[list[str], list[str]]:
     """The names of H (validation periods of the larger run that no run trains on) and B (EXTRA_PERIODS more
     periods that no run uses, shuffled with EXTRA_SEED), given the periods and a TrainConfig maker."""
     sizes = {p.name: len(p.article_ids) for p in periods}
@@ -143,7 +148,7 @@ def held_out_periods(periods, config_for) -> tuple[list[str], list[str]]:
     return h, free[:EXTRA_PERIODS]
 
 
-def calibration_periods(periods, config_for) -> list[str]:
+def calibration_periods(periods, config_for=budget_config) -> list[str]:
     """The names of CALIBRATION_PERIODS dated periods that no tree run of BUDGETS and no held-out slice uses,
     shuffled with CALIBRATION_SEED."""
     used = tree_periods(periods, config_for).union(*held_out_periods(periods, config_for))
@@ -152,7 +157,7 @@ def calibration_periods(periods, config_for) -> list[str]:
     return free[:CALIBRATION_PERIODS]
 
 
-def tree_periods(periods, config_for) -> set[str]:
+def tree_periods(periods, config_for=budget_config) -> set[str]:
     """The names of the periods the tree runs of BUDGETS train or validate on."""
     sizes = {p.name: len(p.article_ids) for p in periods}
     runs = [choose_periods(periods, sizes, config_for(budget)) for budget in BUDGETS]

@@ -36,12 +36,8 @@ def reader_periods(questions: Sequence[EvalQuestion]) -> tuple[list, dict[str, l
     """The periods the reader learns from, and the names of those it must not (by why)."""
     periods = split_periods(questions, TrainConfig.weeks)
     assign_articles(periods, (), TrainConfig.weeks)
-
-    def config(budget: int) -> TrainConfig:
-        return TrainConfig(max_articles=budget)
-
-    h, b = held_out_periods(periods, config)
-    excluded = {"trees": sorted(tree_periods(periods, config)), "held_out": sorted(h + b)}
+    h, b = held_out_periods(periods)
+    excluded = {"trees": sorted(tree_periods(periods)), "held_out": sorted(h + b)}
     skip = {name for names in excluded.values() for name in names}
     return [p for p in periods if p.name not in skip], excluded
 
