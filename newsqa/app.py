@@ -126,6 +126,8 @@ class Services:
     @cached_property
     def models(self) -> Models:
         models = Models.load(self.settings.learned_models)
+        if not self.settings.strict:
+            models = replace(models, support=None)  # the support check declines right answers too: asked for, not given
         if self.settings.min_confidence is None:
             return models
         return replace(models, threshold=self.settings.min_confidence)  # the user's bar instead of the learned one

@@ -24,7 +24,7 @@ from rag.answer.candidates import Candidate, agreement, candidate_key, display_t
 from rag.answer.choices import READER_FEATURES, choice_rows, holding_sentence, reader_scores
 from rag.answer.citations import citations, marked, numbered
 from rag.answer.evidence import Evidence, select_evidence, supporting
-from rag.answer.factoid import disputed, drafted_answer, eligible, judged, short_answer, shown
+from rag.answer.factoid import disputed, drafted_answer, eligible, judged, likelihood, short_answer, shown
 from rag.answer.followup import Turn, as_turns, conversation, only_pronouns, points_back, reply_answer, standalone
 from rag.answer.scoring import (
     CANDIDATE_FEATURES,
@@ -318,8 +318,9 @@ class QA(Runnable[QAInput, Answer]):
         """The candidates that pass the checks on what was asked, best-scored first (rag.answer.factoid.eligible)."""
         return eligible(question, scored, terms)
 
-    def judged(self, prompt: str, candidates: Sequence[Scored]) -> Scored:
-        """Which eligible candidate to answer with: the judge's choice, or the best-scored (rag.answer.factoid.judged)."""
+    def judged(self, prompt: str, candidates: Sequence[Scored]) -> tuple[Scored, list[float] | None]:
+        """Which eligible candidate to answer with, the judge's choice or the best-scored, and the LLM's token
+        log-probabilities of it (rag.answer.factoid.judged)."""
         return judged(self.llm, self.models.judge, prompt, candidates)
 
     def _answer(self, query, draft, evidence, timings, context) -> Answer:
@@ -331,14 +332,18 @@ class QA(Runnable[QAInput, Answer]):
         confidence = eligible[0].probability if eligible else None
         if confidence is None or confidence < self.models.threshold:  # none about the question, or not sure
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, draft=draft, confidence=confidence, **context)
-        best = self.judged(self.llm.prompt(query, evidence), eligible).candidate
+        chosen_span, logprobs = self.judged(self.llm.prompt(query, evidence), eligible)
+        best, said = chosen_span.candidate, likelihood(logprobs)
+        if said is not None and self.models.support is not None and not self.models.support.backs(confidence, said):
+            return Answer(text=NOT_FOUND, abstained=True, timings=timings, draft=draft, confidence=confidence,
+                          likelihood=said, **context)  # the LLM does not back the span the scorer was unsure of
         text, cited = shown(best, drafted_answer(short_answer(draft), query, terms, evidence))
         chosen = best if text == display_text(best) else next(  # the LLM's own words: the span that says them, if any
             (s.candidate for s in scored if agreement(normalise_answer(text), s.candidate.text) == 1.0), None)
         support = [cited] + [e for e in supporting(text, query, evidence) if e.hit.article_id != cited.hit.article_id]
         return Answer(text=text, abstained=False, citations=citations(support), timings=timings, draft=draft,
                       updated=cited.hit.updated, disputed=chosen is not None and disputed(chosen, scored),
-                      confidence=confidence, **context)
+                      confidence=confidence, likelihood=said, **context)
 
 
 def _request(input: QAInput, overrides: dict) -> dict:

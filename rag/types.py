@@ -58,6 +58,7 @@ class Answer:
     updated: str | None = None  # the story changed after it was first seen; the answer is from this day's version
     disputed: bool = False  # other articles give a different number: the answer is its first source's, as of its date
     confidence: float | None = None  # a factoid's: the answer scorer's probability that its best span is right
+    likelihood: float | None = None  # a factoid's: the LLM's mean token log-probability of the span it answers with
 
     def as_dict(self) -> dict:
         """The JSON object of `newsqa ask --json` and `POST /v1/ask`."""
@@ -71,4 +72,5 @@ class Answer:
             "updated": self.updated,
             "disputed": self.disputed,
             "confidence": None if self.confidence is None else round(self.confidence, 4),
+            "likelihood": None if self.likelihood is None else round(self.likelihood, 4),
         }

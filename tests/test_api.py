@@ -45,7 +45,8 @@ def test_ask_returns_the_cli_json_object(http):
     response = http.post("/v1/ask", json={"question": QUESTION})
     assert response.status_code == 200
     data = response.json()
-    assert set(data) == {"question", "answer", "abstained", "kind", "citations", "timings", "updated", "disputed", "confidence"}
+    assert set(data) == {"question", "answer", "abstained", "kind", "citations", "timings", "updated", "disputed", "confidence",
+                         "likelihood"}
     assert "100" in data["answer"] or "104" in data["answer"]
     assert data["citations"][0]["article_id"] == "000_60b8ed085d617c0b"
 

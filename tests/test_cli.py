@@ -193,7 +193,8 @@ def test_ask_reuses_a_running_server_over_the_same_store(tmp_path):
         # --local, or other settings, answer here: the server holds the local store, which says who has it
         for other in (newsqa("ask", "--local", "How many prisoners were recaptured?"),
                       newsqa("ask", "How many prisoners were recaptured?", NEWSQA_TOP_K="7"),
-                      newsqa("ask", "How many prisoners were recaptured?", NEWSQA_MIN_CONFIDENCE="0.5")):
+                      newsqa("ask", "How many prisoners were recaptured?", NEWSQA_MIN_CONFIDENCE="0.5"),
+                      newsqa("ask", "How many prisoners were recaptured?", NEWSQA_STRICT="1")):
             assert other.returncode == 1 and "answered by" not in other.stderr and "in use by newsqa process" in other.stderr
     assert not (home / "serve.json").exists()  # the record goes with the server
     after = newsqa("ask", "--json", "How many prisoners were recaptured?")

@@ -55,3 +55,22 @@ def test_calibration_counts_only_right_answers_to_questions_whose_answer_is_in_t
     right = right_confidences(report)
     assert right == [0.6, 0.02]  # a wrong answer, one not in the articles, a declined one and an explanation: none
     assert calibrated_threshold(right, 0.05, floor=0.0043) == 0.02  # 5% of two loses none: the least sure one is the bar
+
+
+def test_the_support_check_is_fitted_on_the_calibration_answers_the_llm_scored_and_keeps_the_right_share():
+    from bench.calibrate import answered
+    from rag.training.fit import fit_support
+
+    def row(inside, abstained, contains, confidence, likelihood):
+        return {"fields": {"answer_in_results": inside}, "abstained": abstained, "contains": contains,
+                "confidence": confidence, "likelihood": likelihood}
+    rows = [row(True, False, 1.0, 0.6, -0.4), row(True, False, 1.0, 0.03, -0.8), row(True, False, 0.0, 0.02, -3.0),
+            row(False, False, 0.0, 0.04, -2.5), row(True, False, 0.0, 0.5, -2.0)] * 8
+    report = {"per_question": rows + [row(True, True, 0.0, 0.003, None), row(True, False, 1.0, None, None),
+                                      row(True, False, 1.0, 0.7, None)]}
+    answers = answered(report)
+    assert len(answers) == 40  # declined, explanations and answers the LLM did not score: none
+    support = fit_support(answers, max_lost=0.0)
+    assert support.backs(0.6, -0.4) and support.backs(0.03, -0.8)  # every right answer in corpus kept (max_lost 0)
+    assert not support.backs(0.02, -3.0) and not support.backs(0.04, -2.5)  # as unsure, and the LLM doubts them
+    assert support.info["right_in_corpus"] == 16 and support.info["answers"] == 40

@@ -1,5 +1,6 @@
 """The JSON logistic regression: scored as scikit-learn scores it, kept and loaded beside the trees."""
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -94,4 +95,20 @@ def test_an_unreadable_choice_model_is_a_clear_error_and_only_choices_may_be_lin
     linear = fit_linear(*data(), FEATURES)
     linear.save(tmp_path / "ranker.json")
     with pytest.raises(ConfigError, match="not a tree model"):
+        Models.load(tmp_path)
+
+
+def test_the_support_check_goes_and_comes_with_the_models_and_a_foreign_one_is_a_clear_error(tmp_path):
+    from newsqa.errors import ConfigError
+
+    shipped = Models.load()
+    assert shipped.support is not None  # rag/learned/support.json (bench/calibrate.py --support)
+    shipped.save(tmp_path)
+    loaded = Models.load(tmp_path)
+    assert loaded.support == shipped.support and loaded.support.backs(0.5, -0.5) == shipped.support.backs(0.5, -0.5)
+    replace(shipped, support=None).save(tmp_path / "without")
+    assert Models.load(tmp_path / "without").support is None
+    foreign = {**shipped.support.to_dict(), "model": {**shipped.support.model.to_dict(), "features": ["a", "b"]}}
+    (tmp_path / "support.json").write_text(json.dumps(foreign))
+    with pytest.raises(ConfigError, match="support model"):
         Models.load(tmp_path)

@@ -6,6 +6,7 @@ import pytest
 
 from ingest.store import Hit
 from newsqa.app import Services, open_qa
+from newsqa.settings import Settings
 from rag import (
     NOT_FOUND,
     QA,
@@ -77,7 +78,8 @@ def test_empty_store_abstains_without_calling_the_model(make_services):
 
 def test_as_dict_has_exactly_the_documented_shape(seeded):
     data = json.loads(json.dumps(seeded(" 104").qa.ask(RECAPTURED).as_dict()))
-    assert set(data) == {"question", "answer", "abstained", "kind", "citations", "timings", "updated", "disputed", "confidence"}
+    assert set(data) == {"question", "answer", "abstained", "kind", "citations", "timings", "updated", "disputed", "confidence",
+                         "likelihood"}
     assert set(data["citations"][0]) == {"article_id", "title", "url", "published", "chunk_id", "quote", "score", "source"}
     assert set(data["timings"]) == {"retrieve_s", "generate_s", "total_s"}
     assert data["question"] == RECAPTURED and data["abstained"] is False
@@ -250,6 +252,27 @@ def test_the_llm_judges_which_of_the_scorers_best_spans_answers(seeded):
     assert unanswerable.abstained  # whether to answer stays the scorer's call
 
 
+def test_a_span_the_llm_finds_unlikely_is_declined_when_the_models_carry_a_support_check(seeded):
+    from rag.learned.linear import Linear
+    from rag.learned.support import SUPPORT_FEATURES, Support
+
+    qa = seeded().qa
+    question = "Which forces guard the prison?"
+    evidence = qa.evidence(question, qa.retriever.retrieve(question), qa.retriever.embeddings.embed_query(question))
+    eligible = [display_text(s.candidate) for s in QA.eligible(question, qa.score(question, evidence, "unknown"))]
+    by_likelihood = Support(Linear(SUPPORT_FEATURES, (0.0, 0.0), (1.0, 1.0), (0.0, 1.0), 0.0), 0.1, {})  # P = sigmoid(likelihood)
+    checked = replace(qa.models, judge=Judge(8, 0.0), support=by_likelihood)
+    liked = QA(qa.retriever, judging_llm(eligible[0]), checked).ask(question)
+    assert not liked.abstained and liked.text == eligible[0] and liked.likelihood == -0.1  # sigmoid(-0.1) clears 0.1
+    doubted = QA(qa.retriever, judging_llm("a span of no article"), checked).ask(question)
+    assert doubted.abstained and doubted.likelihood == -5.0 and doubted.confidence == liked.confidence
+    assert json.loads(json.dumps(doubted.as_dict()))["likelihood"] == -5.0
+    unchecked = QA(qa.retriever, judging_llm("a span of no article"), replace(checked, support=None)).ask(question)
+    assert not unchecked.abstained and unchecked.likelihood == -5.0  # without the check, the scorer's call alone
+    cannot = QA(qa.retriever, fake_llm("unknown"), checked).ask(question)  # an LLM that cannot score spans: not checked
+    assert not cannot.abstained and cannot.likelihood is None
+
+
 def test_a_factoid_answer_carries_the_confidence_its_threshold_decided_on(seeded, settings, store, embeddings):
     from tests.conftest import fake_llm
 
@@ -262,6 +285,15 @@ def test_a_factoid_answer_carries_the_confidence_its_threshold_decided_on(seeded
     declined = stricter.qa.ask(RECAPTURED)
     assert declined.abstained and declined.confidence == answer.confidence  # how close it came, for a script to see
     assert sure.qa.ask("Summarize the news about the prison attack").confidence is None  # explanations have none
+
+
+def test_the_support_check_is_on_only_when_asked_for(settings, store, embeddings):
+    from tests.conftest import fake_llm
+
+    assert Services(settings, store=store, embeddings=embeddings, llm=fake_llm()).models.support is None
+    strict = Services(settings.with_(strict=True), store=store, embeddings=embeddings, llm=fake_llm()).models
+    assert strict.support is not None and 0.0 < strict.support.bar < 1.0  # the shipped check, fitted on the calibration slice
+    assert Settings.from_env({"NEWSQA_STRICT": "1"}).strict and not Settings.from_env({}).strict
 
 
 def test_a_minimum_confidence_of_the_user_replaces_the_learned_threshold(seeded, settings, store, embeddings):

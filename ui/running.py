@@ -53,7 +53,7 @@ def _store(settings: Settings) -> list:
     learned = str(settings.learned_models.resolve()) if settings.learned_models else None
     return [settings.chroma_url or str(settings.chroma_dir.resolve()), settings.collection, settings.top_k,
             settings.chunk_tokens, settings.chunk_overlap, settings.embedder, learned, settings.llm, settings.llm_ctx,
-            settings.llama_cpu, settings.max_question_chars, settings.min_confidence,
+            settings.llama_cpu, settings.max_question_chars, settings.min_confidence, settings.strict,
             *((settings.openai_base_url, settings.openai_model) if settings.llm == "openai" else (None, None))]
 
 

@@ -14,7 +14,7 @@ from rag.answer.scoring import MIN_OVERLAP, SENTENCES, Scored
 from rag.answer.terms import KeyTerms, addresses, key_terms, speaks_to, tense_fits
 from rag.text import normalise_answer, numbers_in, written_as
 
-__all__ = ["RIVAL_SHARE", "disputed", "drafted_answer", "eligible", "judged", "short_answer", "shown"]
+__all__ = ["RIVAL_SHARE", "disputed", "drafted_answer", "eligible", "judged", "likelihood", "short_answer", "shown"]
 
 log = logging.getLogger("newsqa.qa")
 
@@ -29,19 +29,31 @@ def eligible(question: str, scored: Sequence[Scored], terms: KeyTerms | None = N
             and tense_fits(question, s.candidate.evidence.text))
 
 
-def judged(llm, judge, prompt: str, candidates: Sequence[Scored]) -> Scored:
-    """Which of the eligible candidates (best-scored first) to answer with: the `judge`'s choice among the best few
-    when there is one and the LLM can score continuations of `prompt` (rag.learned.judge), else the best-scored one
-    (also when the LLM fails to judge: the scorer's answer stands)."""
-    tried = list(candidates[:judge.candidates]) if judge is not None and llm.judges else []
-    if len(tried) < 2:
-        return candidates[0]
+def judged(llm, judge, prompt: str, candidates: Sequence[Scored]) -> tuple[Scored, list[float] | None]:
+    """Which of the eligible candidates (best-scored first) to answer with, and the LLM's per-token log-probabilities
+    of it as the continuation of `prompt` (None when the LLM cannot score continuations or failed to): the
+    `judge`'s choice among the best few when there is one (rag.learned.judge), else the best-scored one (also when
+    the LLM fails to judge: the scorer's answer stands)."""
+    if not llm.judges:
+        return candidates[0], None
+    tried = list(candidates[:judge.candidates]) if judge is not None and len(candidates) > 1 else list(candidates[:1])
     try:
         logprobs = llm.logprobs(prompt, [continuation(s.candidate) for s in tried])
     except ModelError as exc:
         log.warning("the LLM could not judge the candidates, answering with the best-scored one: %s", exc)
-        return candidates[0]
-    return tried[judge.choose([s.probability for s in tried], logprobs)]
+        return candidates[0], None
+    chosen = judge.choose([s.probability for s in tried], logprobs) if len(tried) > 1 else 0
+    return tried[chosen], logprobs[chosen]
+
+
+def likelihood(logprobs: Sequence[float] | None) -> float | None:
+    """How likely the LLM finds an answer where the articles gave it: the mean log-probability of its tokens
+    (the line's end included) as the continuation of the answer prompt.
+
+    >>> likelihood([-0.5, -1.5]), likelihood(None)
+    (-1.0, None)
+    """
+    return sum(logprobs) / len(logprobs) if logprobs else None
 
 
 def shown(span: Candidate, written: tuple[str, Evidence] | None) -> tuple[str, Evidence]:

@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Judge"]
+__all__ = ["Judge", "log_odds"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Judge:
         """
         def value(index: int) -> tuple[float, int]:
             tokens = logprobs[index]
-            judged = -math.inf if tokens is None else sum(tokens) + self.weight * _log_odds(probabilities[index])
+            judged = -math.inf if tokens is None else sum(tokens) + self.weight * log_odds(probabilities[index])
             return judged, -index
 
         return max(range(min(len(probabilities), len(logprobs))), key=value)
@@ -44,6 +44,6 @@ class Judge:
         return {"candidates": self.candidates, "weight": self.weight}
 
 
-def _log_odds(probability: float) -> float:
+def log_odds(probability: float) -> float:
     p = min(max(probability, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))

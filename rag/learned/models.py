@@ -11,6 +11,7 @@ from pathlib import Path
 from newsqa.errors import ConfigError
 from rag.learned.judge import Judge
 from rag.learned.linear import Linear
+from rag.learned.support import Support
 from rag.learned.trees import Trees
 
 __all__ = ["DEFAULT_DIR", "FORMAT", "READER_PROMPT", "Models", "Reader"]
@@ -22,6 +23,7 @@ _JUDGE = "judge.json"  # how the LLM judges the scorer's best spans (rag/learned
 _SENTENCES = "sentences.json"  # which sentences answer (rag/training/fit.py), optional: new in format 1 too
 READER_PROMPT = "reader-v1"  # the prompt the reader was trained on: rag.llm.prompts.reader_prompt
 _READER = "reader.json"  # the fine-tuned reader (a LoRA adapter for the embedded LLM), optional
+_SUPPORT = "support.json"  # whether the LLM backs the scorer's answer (rag/learned/support.py), optional
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Models:
     sentences: Trees | Linear | None = None  # which sentences explain best; None: none learned did better than the
     # evidence order (or models made before it)
     reader: Reader | None = None  # the fine-tuned reader; None: the base model answers from a few-shot prompt
+    support: Support | None = None  # the check of an answer by the LLM's likelihood of it; None: the threshold alone
 
     @classmethod
     def load(cls, directory: Path | None = None) -> "Models":
@@ -72,12 +75,13 @@ class Models:
             judge = Judge(int(setting["candidates"]), float(setting["weight"])) if setting else None
             sentences = _load(directory / _SENTENCES, linear=True) if (directory / _SENTENCES).exists() else None
             reader = Reader.load(directory / _READER) if (directory / _READER).exists() else None
+            support = Support.load(directory / _SUPPORT) if (directory / _SUPPORT).exists() else None
             drafted = info.get("reader", reader.digest if reader else None)  # models from before: any reader
             if drafted != (reader.digest if reader else None):
                 raise ValueError(f"the trees learned from the drafts of reader {drafted}, the directory holds "
                                  f"{reader.digest if reader else 'none'}; retrain them with `newsqa train`")
             return cls(threshold=float(info["threshold"]), kinds=info.get("kinds"), info=info, judge=judge,
-                       sentences=sentences, reader=reader, **learned)
+                       sentences=sentences, reader=reader, support=support, **learned)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"no usable newsqa models in {directory} ({exc}); make them with `newsqa train`") from exc
 
@@ -101,6 +105,8 @@ class Models:
         (directory / _JUDGE).write_text(json.dumps(judge, ensure_ascii=False, indent=1) + "\n")
         if self.sentences is not None:
             self.sentences.save(directory / _SENTENCES)
+        if self.support is not None:
+            self.support.save(directory / _SUPPORT)
 
 
 def _load(path: Path, linear: bool) -> Trees | Linear:

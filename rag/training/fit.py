@@ -8,13 +8,15 @@ import numpy as np
 from rag.answer.choices import CHOICE_FEATURES, READER_FEATURES
 from rag.answer.scoring import CANDIDATE_FEATURES
 from rag.answer.sentences import SENTENCE_FEATURES
+from rag.learned.judge import log_odds
 from rag.learned.linear import Linear
+from rag.learned.support import SUPPORT_FEATURES, Support
 from rag.learned.trees import Trees
 from rag.retrieval.features import PASSAGE_FEATURES
 from rag.training.estimators import fit_linear, fit_trees
 from rag.training.examples import Answering, Asking, Decision, sentence_examples
 
-__all__ = ["CHOICE_MODELS", "decision_summary", "fit_answers", "fit_choices", "fit_ranker", "fit_sentences",
+__all__ = ["CHOICE_MODELS", "decision_summary", "fit_answers", "fit_choices", "fit_ranker", "fit_sentences", "fit_support",
            "fit_threshold", "percent", "top_features"]
 
 
@@ -146,6 +148,26 @@ def calibrated_threshold(right: Sequence[float], max_lost: float, floor: float) 
     ordered = sorted(right)
     lost = int(max_lost * len(ordered))  # declining below the next one loses at most `lost` (ties: fewer)
     return max(floor, ordered[lost]) if lost < len(ordered) else floor
+
+
+def fit_support(answers: Sequence[tuple[float, float, bool, bool]], max_lost: float) -> Support:
+    """The support check from answered factoid questions the trees never learned from, each (the scorer's
+    confidence, the LLM's likelihood of the span answered, right, the answer is in the articles): a logistic
+    regression of right on the two, and the highest bar that declines at most `max_lost` of the right answers to
+    questions whose answer is in the articles (as calibrated_threshold does for the confidence alone).
+
+    >>> answers = [(0.6, -0.5, True, True), (0.02, -0.9, True, True), (0.02, -4.0, False, False), (0.5, -3.0, False, True)] * 5
+    >>> support = fit_support(answers, max_lost=0.0)
+    >>> support.backs(0.02, -0.9), support.backs(0.02, -4.0)
+    (True, False)
+    """
+    model = fit_linear([[log_odds(c), lik] for c, lik, _, _ in answers], [int(right) for _, _, right, _ in answers],
+                       SUPPORT_FEATURES)
+    right = [float(p) for p, (_, _, ok, found) in zip(model.probability([[log_odds(c), lik] for c, lik, _, _ in answers]),
+                                                      answers) if ok and found]
+    bar = calibrated_threshold(right, max_lost, floor=0.0)
+    return Support(model, bar, {"answers": len(answers), "right": sum(ok for _, _, ok, _ in answers),
+                                "right_in_corpus": len(right), "max_lost": max_lost})
 
 
 def decision_summary(decisions: Sequence[Decision], threshold: float) -> dict:
