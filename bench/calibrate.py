@@ -7,24 +7,22 @@ MAX_LOST of them, never below the threshold the models came with (rag.training.f
 `--write` stores it in DIR/models.json with where it came from. Takes about 20 minutes the first time (ingest).
 
 `--support` fits the support check instead (rag/learned/support.py: whether the LLM backs the scorer's answer, from
-the scorer's confidence and the LLM's likelihood of the span), from the same run made without any support check DIR
-has; `--write` stores it as DIR/support.json and leaves the threshold alone.
+the scorer's confidence and the LLM's likelihood of the span) from the same run, made without --strict; `--write`
+stores it as DIR/support.json and leaves the threshold alone.
 """
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
+from dataclasses import replace
 from pathlib import Path
 
-from rag.learned.models import Models
+from rag.learned.models import SUPPORT_FILE, Models, scorer_digest
 from rag.training.fit import calibrated_threshold, fit_support
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "reports" / "rtqa-calibration" / "report.json"
-SUPPORT_FILE = "support.json"  # rag.learned.models reads it from there
 MAX_LOST = 0.05  # the share of right answers the threshold may decline (the rule of 881231b, on unseen questions)
 
 
@@ -52,15 +50,13 @@ def main(argv: list[str]) -> int:
     Models.load(directory)  # refuses a damaged directory before a 20-minute run
     info = json.loads((directory / "models.json").read_text())
     trained = info.get("calibration", {}).get("trained_threshold", info["threshold"])
-    # Answered at the threshold training set and without a support check, however often this runs and whatever the
-    # shell sets: the support check learns from the answers it would decline.
-    with tempfile.TemporaryDirectory() as plain:
-        for file in directory.iterdir():
-            if file.is_file() and file.name != SUPPORT_FILE:
-                shutil.copy(file, plain)
-        environment = {**os.environ, "NEWSQA_LEARNED_MODELS": plain, "NEWSQA_MIN_CONFIDENCE": str(trained)}
-        REPORT.unlink(missing_ok=True)  # a failed run must not leave an older report to be read
-        run = subprocess.run([sys.executable, "-m", "bench.rtqa", "calibration"], cwd=ROOT, env=environment, check=False)
+    # Answered by newsqa's defaults with DIR's models at the threshold training set, not strict, however often this
+    # runs and whatever the shell sets (the support check learns from the answers it would decline, and from the
+    # embedded LLM's likelihoods): only where the state lives is kept.
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("NEWSQA_") or name == "NEWSQA_HOME"}
+    environment.update(NEWSQA_LEARNED_MODELS=str(directory), NEWSQA_MIN_CONFIDENCE=str(trained))
+    REPORT.unlink(missing_ok=True)  # a failed run must not leave an older report to be read
+    run = subprocess.run([sys.executable, "-m", "bench.rtqa", "calibration"], cwd=ROOT, env=environment, check=False)
     if run.returncode != 0 or not REPORT.exists():
         print(f"the calibration run failed (exit {run.returncode}); nothing was set", file=sys.stderr)
         return run.returncode or 1
@@ -88,12 +84,13 @@ def _support(report: dict, directory: Path, write: bool) -> int:
         print("the calibration run has no right answer the LLM scored (a chat model?); nothing was fitted", file=sys.stderr)
         return 1
     support = fit_support(answers, MAX_LOST)
-    support = type(support)(support.model, support.bar, {"slice": "bench.rtqa calibration", "questions": report["n"],
-                                                         **support.info})
-    declined = [(right, found) for confidence, likelihood, right, found in answers if not support.backs(confidence, likelihood)]
+    support = replace(support, info={"slice": "bench.rtqa calibration", "questions": report["n"], **support.info,
+                                     "scorer": scorer_digest(directory)})
+    doubted = [(right, found) for confidence, likelihood, right, found in answers if not support.backs(confidence, likelihood)]
     print(f"calibration slice: {report['n']} questions, {len(answers)} answers scored by the LLM; the support check "
-          f"(bar {support.bar:.4f}) declines {sum(r and f for r, f in declined)} of {support.info['right_in_corpus']} right "
-          f"answers in corpus and {sum(not r for r, _ in declined)} of {sum(not r for _, _, r, _ in answers)} wrong ones")
+          f"(bar {support.bar:.4f}) doubts {sum(r and f for r, f in doubted)} of {support.info['right_in_corpus']} "
+          f"right answers in corpus and {sum(not r for r, _ in doubted)} of {sum(not r for _, _, r, _ in answers)} "
+          "wrong ones")
     if write:
         support.save(directory / SUPPORT_FILE)
         print(f"written to {directory / SUPPORT_FILE}")

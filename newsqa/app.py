@@ -5,6 +5,7 @@ takes the parts it needs as arguments. The embedder and the LLM are made by `new
 child processes use too.
 """
 
+import logging
 from dataclasses import replace
 from functools import cached_property
 
@@ -21,6 +22,8 @@ from .probe import Prober
 from .settings import Settings
 
 __all__ = ["Services", "connect", "open_qa"]
+
+log = logging.getLogger("newsqa")
 
 
 def connect(settings: Settings):
@@ -126,8 +129,6 @@ class Services:
     @cached_property
     def models(self) -> Models:
         models = Models.load(self.settings.learned_models)
-        if not self.settings.strict:
-            models = replace(models, support=None)  # the support check declines right answers too: asked for, not given
         if self.settings.min_confidence is None:
             return models
         return replace(models, threshold=self.settings.min_confidence)  # the user's bar instead of the learned one
@@ -139,4 +140,9 @@ class Services:
 
     @cached_property
     def qa(self) -> QA:
-        return QA(self.retriever, self.llm, self.models, max_question_chars=self.settings.max_question_chars)
+        if self.settings.strict and (self.models.support is None or not self.llm.judges):
+            log.warning(
+                "strict has no effect: %s", "the learned models carry no support check (bench.calibrate --support "
+                "fits one)" if self.models.support is None else f"the {self.llm.name} LLM cannot score answers")
+        return QA(self.retriever, self.llm, self.models, max_question_chars=self.settings.max_question_chars,
+                  strict=self.settings.strict)

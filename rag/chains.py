@@ -22,7 +22,8 @@ __all__ = ["answer_message", "with_message_history"]
 def answer_message(answer: Answer) -> AIMessage:
     """An answer as the chat message a conversation keeps: its text, and the rest in `response_metadata`."""
     return AIMessage(content=answer.text, response_metadata={
-        "abstained": answer.abstained, "kind": answer.kind, "citations": [asdict(c) for c in answer.citations]})
+        "abstained": answer.abstained, "kind": answer.kind, "citations": [asdict(c) for c in answer.citations],
+        "confidence": answer.confidence, "likelihood": answer.likelihood, "doubtful": answer.doubtful})
 
 
 def with_message_history(qa: Runnable, sessions: MutableMapping[str, list[BaseMessage]] | None = None) -> Runnable:

@@ -87,9 +87,10 @@ class QA(Runnable[QAInput, Answer]):
 
     name = "newsqa"
 
-    def __init__(self, retriever: Retriever, llm, models: Models, *, max_question_chars: int = 2000):
+    def __init__(self, retriever: Retriever, llm, models: Models, *, max_question_chars: int = 2000, strict: bool = False):
         """`llm`: a `GenerationLLM`, or any LangChain LLM or chat model (a chat model writes the answers); `models`:
-        the learned models (the shipped ones: `Models.load()`)."""
+        the learned models (the shipped ones: `Models.load()`); `strict`: decline a factoid answer the models' support
+        check doubts, instead of answering it marked `doubtful`."""
         missing = models.answers.missing(CANDIDATE_FEATURES) if models.answers is not None else []
         if missing:  # models trained by a newer newsqa: said now, not at every question
             raise ConfigError(f"the answer scorer reads features this newsqa does not make ({missing}); "
@@ -98,6 +99,7 @@ class QA(Runnable[QAInput, Answer]):
         self.llm: GenerationLLM = as_generation_llm(llm)
         self.models = models
         self.max_question_chars = max_question_chars
+        self.strict = strict
 
     def invoke(self, input: QAInput, config: RunnableConfig | None = None, **kwargs) -> Answer:
         """The verified, cited answer to a question string or `{"question", "history", "choices", ...}`."""
@@ -325,25 +327,27 @@ class QA(Runnable[QAInput, Answer]):
 
     def _answer(self, query, draft, evidence, timings, context) -> Answer:
         """The judged candidate span (or the draft's words for it), when the scorer is sure enough of its best
-        eligible one; else an abstention."""
+        eligible one, marked doubtful when the models' support check doubts it (declined instead when strict);
+        else an abstention."""
         terms = key_terms(query)
         scored = self.score(query, evidence, draft)
         eligible = list(self.eligible(query, scored, terms))
         confidence = eligible[0].probability if eligible else None
         if confidence is None or confidence < self.models.threshold:  # none about the question, or not sure
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, draft=draft, confidence=confidence, **context)
-        chosen_span, logprobs = self.judged(self.llm.prompt(query, evidence), eligible)
-        best, said = chosen_span.candidate, likelihood(logprobs)
-        if said is not None and self.models.support is not None and not self.models.support.backs(confidence, said):
+        pick, logprobs = self.judged(self.llm.prompt(query, evidence), eligible)
+        best, likely = pick.candidate, likelihood(logprobs)
+        doubtful = likely is not None and self.models.support is not None and not self.models.support.backs(confidence, likely)
+        if doubtful and self.strict:  # the LLM does not back the span the scorer was unsure of
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, draft=draft, confidence=confidence,
-                          likelihood=said, **context)  # the LLM does not back the span the scorer was unsure of
+                          likelihood=likely, doubtful=True, **context)
         text, cited = shown(best, drafted_answer(short_answer(draft), query, terms, evidence))
         chosen = best if text == display_text(best) else next(  # the LLM's own words: the span that says them, if any
             (s.candidate for s in scored if agreement(normalise_answer(text), s.candidate.text) == 1.0), None)
-        support = [cited] + [e for e in supporting(text, query, evidence) if e.hit.article_id != cited.hit.article_id]
-        return Answer(text=text, abstained=False, citations=citations(support), timings=timings, draft=draft,
+        sources = [cited] + [e for e in supporting(text, query, evidence) if e.hit.article_id != cited.hit.article_id]
+        return Answer(text=text, abstained=False, citations=citations(sources), timings=timings, draft=draft,
                       updated=cited.hit.updated, disputed=chosen is not None and disputed(chosen, scored),
-                      confidence=confidence, likelihood=said, **context)
+                      confidence=confidence, likelihood=likely, doubtful=doubtful, **context)
 
 
 def _request(input: QAInput, overrides: dict) -> dict:

@@ -46,7 +46,7 @@ def test_ask_returns_the_cli_json_object(http):
     assert response.status_code == 200
     data = response.json()
     assert set(data) == {"question", "answer", "abstained", "kind", "citations", "timings", "updated", "disputed", "confidence",
-                         "likelihood"}
+                         "likelihood", "doubtful"}
     assert "100" in data["answer"] or "104" in data["answer"]
     assert data["citations"][0]["article_id"] == "000_60b8ed085d617c0b"
 

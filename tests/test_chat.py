@@ -91,6 +91,14 @@ def test_answer_text_for_the_terminal():
     ]
 
 
+def test_an_answer_the_support_check_doubts_says_so_in_the_chat_and_the_terminal():
+    doubted = Answer("q", "3,000 homes", False, (CITATION,), doubtful=True)
+    md = answer_markdown(doubted)
+    assert md.startswith("About **3,000 homes** lost power\\. \\[1\\]\n\n_Low confidence: the articles may not say this\\._")
+    assert answer_text(doubted).splitlines()[:2] == ["3,000 homes", "(Low confidence: the articles may not say this.)"]
+    assert "Low confidence" not in answer_markdown(Answer("q", "3,000 homes", False, (CITATION,)))
+
+
 def test_store_panel_lists_the_newest_stories_by_their_date_with_human_dates(seeded):
     from ingest import Article
 

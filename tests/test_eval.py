@@ -151,6 +151,8 @@ def test_report_renders_metrics_plots_and_questions(seeded):
     assert "abstention_accuracy: said \"The articles do not say.\"; over unanswerable questions (n=1 of all)" in table
     assert "contains: an accepted answer occurs in the answer; over answerable questions (n=1 of all)" in table
     assert "what it measures" in page and "questions with choices (0)" in page
+    summary["per_question"][0]["doubtful"] = True  # an answer the support check doubts (newsqa answered it, unsure)
+    assert render_report(summary, title="t").count("doubted by the support check") == 1
 
 
 def test_eval_command_end_to_end_on_a_tiny_corpus(make_services, tmp_path):
@@ -177,7 +179,8 @@ def test_eval_command_end_to_end_on_a_tiny_corpus(make_services, tmp_path):
     assert data["by"]["in"]["true"]["n"] == 1
     assert "line 3: not valid JSON" in result.stderr
     assert json.loads((tmp_path / "report" / "report.json").read_text())["n"] == 2
-    assert "newsqa (this run)" in (tmp_path / "report" / "report.html").read_text()
+    page = (tmp_path / "report" / "report.html").read_text()
+    assert "newsqa (this run)" in page and "strict: False" in page  # what decided to answer is in the header
     # the corpus went into a store of its own; the main store is untouched
     assert services.store.counts() == (0, 0)
 

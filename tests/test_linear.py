@@ -98,17 +98,24 @@ def test_an_unreadable_choice_model_is_a_clear_error_and_only_choices_may_be_lin
         Models.load(tmp_path)
 
 
-def test_the_support_check_goes_and_comes_with_the_models_and_a_foreign_one_is_a_clear_error(tmp_path):
+def test_the_support_check_goes_and_comes_with_its_answer_scorer_only(tmp_path):
     from newsqa.errors import ConfigError
 
     shipped = Models.load()
     assert shipped.support is not None  # rag/learned/support.json (bench/calibrate.py --support)
     shipped.save(tmp_path)
-    loaded = Models.load(tmp_path)
-    assert loaded.support == shipped.support and loaded.support.backs(0.5, -0.5) == shipped.support.backs(0.5, -0.5)
-    replace(shipped, support=None).save(tmp_path / "without")
-    assert Models.load(tmp_path / "without").support is None
+    assert Models.load(tmp_path).support == shipped.support
+    replace(shipped, support=None).save(tmp_path)  # e.g. newsqa train --out into the same directory
+    assert not (tmp_path / "support.json").exists() and Models.load(tmp_path).support is None
+    retrained = replace(shipped.answers, base=shipped.answers.base + 0.1)  # another answer scorer
+    replace(shipped, answers=retrained).save(tmp_path / "retrained")
+    assert Models.load(tmp_path / "retrained").support is None  # a check fitted on the old one's confidences: not kept
+    shipped.save(tmp_path)
+    retrained.save(tmp_path / "answers.json")  # the scorer replaced by hand, the check left behind
+    with pytest.raises(ConfigError, match="another answer scorer"):
+        Models.load(tmp_path)
     foreign = {**shipped.support.to_dict(), "model": {**shipped.support.model.to_dict(), "features": ["a", "b"]}}
+    shipped.save(tmp_path)
     (tmp_path / "support.json").write_text(json.dumps(foreign))
     with pytest.raises(ConfigError, match="support model"):
         Models.load(tmp_path)

@@ -19,8 +19,10 @@ from rag import (
 from rag.answer.candidates import Candidate, display_text
 from rag.answer.evidence import Evidence, select_evidence, supporting
 from rag.answer.scoring import Scored
+from rag.evaluate import EvalQuestion, evaluate
 from rag.learned.judge import Judge
 from rag.llm.prompts import answer_prompt
+from ui.client import answer_from_json
 
 from .conftest import SEED_ARTICLE, fake_llm, judging_llm
 
@@ -79,7 +81,7 @@ def test_empty_store_abstains_without_calling_the_model(make_services):
 def test_as_dict_has_exactly_the_documented_shape(seeded):
     data = json.loads(json.dumps(seeded(" 104").qa.ask(RECAPTURED).as_dict()))
     assert set(data) == {"question", "answer", "abstained", "kind", "citations", "timings", "updated", "disputed", "confidence",
-                         "likelihood"}
+                         "likelihood", "doubtful"}
     assert set(data["citations"][0]) == {"article_id", "title", "url", "published", "chunk_id", "quote", "score", "source"}
     assert set(data["timings"]) == {"retrieve_s", "generate_s", "total_s"}
     assert data["question"] == RECAPTURED and data["abstained"] is False
@@ -244,15 +246,16 @@ def test_the_llm_judges_which_of_the_scorers_best_spans_answers(seeded):
     judged = QA(qa.retriever, judging, replace(qa.models, judge=Judge(8, 0.0))).ask(question)
     assert judging.judges and not judged.abstained and judged.text == liked
     assert liked in judged.citations[0].quote
-    assert QA(qa.retriever, judging, replace(qa.models, judge=None)).ask(question).text == eligible[0]  # no judge
+    unjudged = QA(qa.retriever, judging, replace(qa.models, judge=None)).ask(question)
+    assert unjudged.text == eligible[0] and unjudged.likelihood == -5.0  # no judge: the best-scored span, scored alone
     assert QA(qa.retriever, judging, replace(qa.models, judge=Judge(1, 0.0))).ask(question).text == eligible[0]
     cannot = QA(qa.retriever, fake_llm("unknown"), replace(qa.models, judge=Judge(8, 0.0)))  # an LLM that cannot judge
     assert cannot.ask(question).text == eligible[0]
     unanswerable = QA(qa.retriever, judging, replace(qa.models, judge=Judge(8, 0.0))).ask("Who won the 2022 FIFA World Cup?")
-    assert unanswerable.abstained  # whether to answer stays the scorer's call
+    assert unanswerable.abstained  # whether to answer stays the scorer's call (and the support check's, below)
 
 
-def test_a_span_the_llm_finds_unlikely_is_declined_when_the_models_carry_a_support_check(seeded):
+def test_a_span_the_llm_finds_unlikely_is_marked_doubtful_and_declined_when_strict(seeded):
     from rag.learned.linear import Linear
     from rag.learned.support import SUPPORT_FEATURES, Support
 
@@ -262,15 +265,27 @@ def test_a_span_the_llm_finds_unlikely_is_declined_when_the_models_carry_a_suppo
     eligible = [display_text(s.candidate) for s in QA.eligible(question, qa.score(question, evidence, "unknown"))]
     by_likelihood = Support(Linear(SUPPORT_FEATURES, (0.0, 0.0), (1.0, 1.0), (0.0, 1.0), 0.0), 0.1, {})  # P = sigmoid(likelihood)
     checked = replace(qa.models, judge=Judge(8, 0.0), support=by_likelihood)
-    liked = QA(qa.retriever, judging_llm(eligible[0]), checked).ask(question)
-    assert not liked.abstained and liked.text == eligible[0] and liked.likelihood == -0.1  # sigmoid(-0.1) clears 0.1
-    doubted = QA(qa.retriever, judging_llm("a span of no article"), checked).ask(question)
-    assert doubted.abstained and doubted.likelihood == -5.0 and doubted.confidence == liked.confidence
-    assert json.loads(json.dumps(doubted.as_dict()))["likelihood"] == -5.0
-    unchecked = QA(qa.retriever, judging_llm("a span of no article"), replace(checked, support=None)).ask(question)
-    assert not unchecked.abstained and unchecked.likelihood == -5.0  # without the check, the scorer's call alone
-    cannot = QA(qa.retriever, fake_llm("unknown"), checked).ask(question)  # an LLM that cannot score spans: not checked
-    assert not cannot.abstained and cannot.likelihood is None
+    liked = QA(qa.retriever, judging_llm(eligible[0]), checked, strict=True).ask(question)
+    assert not liked.abstained and not liked.doubtful and liked.text == eligible[0] and liked.likelihood == -0.1
+    doubted = QA(qa.retriever, judging_llm("a span of no article"), checked, strict=True).ask(question)
+    assert doubted.abstained and doubted.doubtful and doubted.likelihood == -5.0 and doubted.confidence == liked.confidence
+    marking = QA(qa.retriever, judging_llm("a span of no article"), checked)  # not strict: answered, marked
+    said = marking.ask(question)
+    assert not said.abstained and said.doubtful and said.likelihood == -5.0 and said.text == doubted_text(marking, question)
+    client = answer_from_json(json.loads(json.dumps(said.as_dict())))  # through /v1/ask and the HTTP client
+    assert (client.text, client.likelihood, client.doubtful) == (said.text, -5.0, True)
+    row = evaluate(marking, [EvalQuestion("q", question, (said.text,), True)], qa.retriever.store.chunk_texts).per_question[0]
+    assert row.doubtful and row.likelihood == -5.0 and row.confidence == said.confidence  # newsqa eval's report
+    unchecked = QA(qa.retriever, judging_llm("a span of no article"), replace(checked, support=None), strict=True).ask(question)
+    assert not unchecked.abstained and not unchecked.doubtful  # models without a check: the scorer's call alone
+    cannot = QA(qa.retriever, fake_llm("unknown"), checked, strict=True).ask(question)  # an LLM that cannot score spans
+    assert not cannot.abstained and cannot.likelihood is None and not cannot.doubtful
+
+
+def doubted_text(qa: QA, question: str) -> str:
+    """The span the judge picks for `question` (its scorer's best, when every span is as unlikely)."""
+    evidence = qa.evidence(question, qa.retriever.retrieve(question), qa.retriever.embeddings.embed_query(question))
+    return display_text(next(QA.eligible(question, qa.score(question, evidence, "unknown"))).candidate)
 
 
 def test_a_factoid_answer_carries_the_confidence_its_threshold_decided_on(seeded, settings, store, embeddings):
@@ -287,12 +302,16 @@ def test_a_factoid_answer_carries_the_confidence_its_threshold_decided_on(seeded
     assert sure.qa.ask("Summarize the news about the prison attack").confidence is None  # explanations have none
 
 
-def test_the_support_check_is_on_only_when_asked_for(settings, store, embeddings):
+def test_strict_is_a_setting_and_the_shipped_models_carry_a_support_check(settings, store, embeddings, caplog):
     from tests.conftest import fake_llm
 
-    assert Services(settings, store=store, embeddings=embeddings, llm=fake_llm()).models.support is None
-    strict = Services(settings.with_(strict=True), store=store, embeddings=embeddings, llm=fake_llm()).models
-    assert strict.support is not None and 0.0 < strict.support.bar < 1.0  # the shipped check, fitted on the calibration slice
+    lenient = Services(settings, store=store, embeddings=embeddings, llm=fake_llm())
+    assert lenient.models.support is not None and 0.0 < lenient.models.support.bar < 1.0  # shipped: bench.calibrate --support
+    assert not lenient.qa.strict and "strict has no effect" not in caplog.text
+    strict = Services(settings.with_(strict=True), store=store, embeddings=embeddings, llm=judging_llm("x")).qa
+    assert strict.strict and "strict has no effect" not in caplog.text
+    assert Services(settings.with_(strict=True), store=store, embeddings=embeddings, llm=fake_llm()).qa.strict
+    assert "strict has no effect: the fake LLM cannot score answers" in caplog.text  # said, not silently ignored
     assert Settings.from_env({"NEWSQA_STRICT": "1"}).strict and not Settings.from_env({}).strict
 
 

@@ -50,8 +50,9 @@ class _Group(click.Group):
 @click.option("--min-confidence", type=float, help="Decline an extracted factoid answer scored below this "
               "probability (a chat model's written answers are checked sentence by sentence instead) "
               "[NEWSQA_MIN_CONFIDENCE, default: the learned models' threshold].")
-@click.option("--strict/--no-strict", default=None, help="Also decline an extracted factoid answer the LLM finds "
-              "unlikely given how sure the scorer is: fewer wrong answers, a few right ones lost [NEWSQA_STRICT, default off].")
+@click.option("--strict/--no-strict", default=None, help="Decline an extracted factoid answer the support check doubts "
+              "(the LLM finds it unlikely, given how sure the scorer is) instead of answering it marked 'Low confidence': "
+              "fewer wrong answers, a few right ones lost [NEWSQA_STRICT, default off].")
 @click.option("--llm", type=click.Choice(["embedded", "openai"]), help="LLM backend [NEWSQA_LLM, default embedded].")
 @click.option("--openai-base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 [NEWSQA_OPENAI_BASE_URL].")
 @click.option("--openai-model", help="Model name on that server [NEWSQA_OPENAI_MODEL].")

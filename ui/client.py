@@ -120,5 +120,5 @@ def answer_from_json(data: dict) -> Answer:
         citations=tuple(Citation(**c) for c in data["citations"]), timings=data.get("timings", {}),
         query=data.get("query"), choice=data.get("choice"), kind=data.get("kind", "factoid"),
         updated=data.get("updated"), disputed=data.get("disputed", False),
-        confidence=data.get("confidence"), likelihood=data.get("likelihood"),
+        confidence=data.get("confidence"), likelihood=data.get("likelihood"), doubtful=data.get("doubtful", False),
     )

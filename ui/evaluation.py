@@ -51,7 +51,8 @@ def evaluate_command(services: Services, questions_file, corpus, k, limit, repor
         run = evaluate(services.qa, questions, services.store.chunk_texts, k=k, progress=lambda _: bar.update(1))
     summary = run.summary(by)
     settings = {"questions": str(questions_file), "corpus": ", ".join(map(str, corpus)) or services.settings.collection,
-                "k": k or services.settings.top_k, "llm": services.llm.name}
+                "k": k or services.settings.top_k, "llm": services.llm.name,
+                "threshold": services.models.threshold, "strict": services.settings.strict}
     if report_dir:
         _write_report(report_dir, summary, questions_file, settings)
     click.echo(json.dumps(summary, ensure_ascii=False) if as_json else metrics_table(summary))

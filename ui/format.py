@@ -6,7 +6,7 @@ import re
 from rag import Answer, Progress
 from rag.text import MONTHS
 
-__all__ = ["answer_markdown", "answer_text", "escape_markdown", "human_date", "literal", "marked", "progress_text", "qualifier",
+__all__ = ["DOUBT", "answer_markdown", "answer_text", "escape_markdown", "human_date", "literal", "marked", "progress_text", "qualifier",
            "sources_text", "store_markdown"]
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
@@ -59,10 +59,14 @@ def qualifier(answer: Answer) -> str:
     return f" (as of {answer.updated})" if answer.updated else ""
 
 
+# Said under an answer the support check doubts (answered because --strict is off; README "Abstention's limit").
+DOUBT = "Low confidence: the articles may not say this."
+
+
 def answer_text(answer: Answer) -> str:
     """An answer and its numbered sources as plain text for the terminal."""
     sources = sources_text(answer)
-    text = answer.text + qualifier(answer)
+    text = answer.text + qualifier(answer) + (f"\n({DOUBT})" if answer.doubtful and not answer.abstained else "")
     return f"{text}\n\n{sources}" if sources else text
 
 
@@ -99,6 +103,8 @@ def answer_markdown(answer: Answer) -> str:
         shown_quotes = 1
     else:
         parts.append(f"**{escape_markdown(answer.text)}**{escape_markdown(qualifier(answer))}")
+    if answer.doubtful and not answer.abstained:
+        parts.append(f"_{escape_markdown(DOUBT)}_")
     if answer.citations:
         parts.append("**Sources**")
         for number, c in enumerate(answer.citations, start=1):

@@ -140,6 +140,8 @@ def _question_table(rows: Sequence[dict]) -> str:
         gold = " | ".join(row["answers"]) or "(not answerable)"
         choice = f" <span class=small>(choice {row['mc_choice']}: {'right' if row['mc_correct'] else 'wrong'})</span>" \
             if row.get("mc_choice") is not None else ""
+        if row.get("doubtful"):
+            choice += " <span class=small>(doubted by the support check)</span>"
         body.append(
             f"<tr class='{'ok' if ok else 'fail'}'><td>{_e(row['id'])}</td><td>{_e(row['question'])}</td>"
             f"<td>{_e(gold)}</td><td>{_e(row['answer'])}{choice}</td><td>{'yes' if ok else 'no'}</td>"

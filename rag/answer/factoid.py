@@ -40,7 +40,7 @@ def judged(llm, judge, prompt: str, candidates: Sequence[Scored]) -> tuple[Score
     try:
         logprobs = llm.logprobs(prompt, [continuation(s.candidate) for s in tried])
     except ModelError as exc:
-        log.warning("the LLM could not judge the candidates, answering with the best-scored one: %s", exc)
+        log.warning("the LLM could not score the candidates, answering with the best-scored one: %s", exc)
         return candidates[0], None
     chosen = judge.choose([s.probability for s in tried], logprobs) if len(tried) > 1 else 0
     return tried[chosen], logprobs[chosen]

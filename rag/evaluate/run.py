@@ -126,6 +126,7 @@ class QuestionResult:
     draft: str | None = None
     confidence: float | None = None  # the answer scorer's probability of its best span (factoid questions)
     likelihood: float | None = None  # the LLM's mean token log-probability of the span answered with
+    doubtful: bool = False  # the support check doubts the answer (shown as unsure; with strict, declined)
     citations: list[dict] = field(default_factory=list)
     em: float | None = None
     f1: float | None = None
@@ -191,8 +192,9 @@ def score_question(qa: QA, q: EvalQuestion, chunk_texts: ChunkTexts, *, k: int |
     golds = list(q.answers)
     row = QuestionResult(
         id=q.id, question=q.question, answerable=q.answerable, answers=golds, answer=answer.text,
-        abstained=answer.abstained, draft=answer.draft, confidence=answer.confidence, likelihood=answer.likelihood, citations=[asdict(c) for c in answer.citations],
-        latency_s=round(latency, 3), fields=q.fields, query=answer.query,
+        abstained=answer.abstained, draft=answer.draft, confidence=answer.confidence, likelihood=answer.likelihood,
+        doubtful=answer.doubtful, citations=[asdict(c) for c in answer.citations], latency_s=round(latency, 3),
+        fields=q.fields, query=answer.query,
         words=len(_WORD.findall(unmarked(answer.text))) if q.answerable and not answer.abstained else None,
     )
     if q.answerable:

@@ -1,7 +1,7 @@
 """The LLM as judge of what to answer: the answer scorer's best few candidates that pass the checks on what was
 asked, re-ordered by how likely the LLM finds each as the completion of its answer prompt, plus a learned weight
-times the scorer's log-odds. Whether to answer stays the scorer's call (its threshold); which of its best spans
-to answer with becomes the judge's (the draft's own words still replace a span that is not a number when a
+times the scorer's log-odds. Whether to answer stays the scorer's call (its threshold, then the support check of
+rag/learned/support.py); which of its best spans to answer with becomes the judge's (the draft's own words still replace a span that is not a number when a
 sentence about the question holds them: `rag.qa.shown`).
 
 The 270M model's greedy draft is one guess; scoring each candidate is a choice among spans that are all in the
@@ -45,5 +45,10 @@ class Judge:
 
 
 def log_odds(probability: float) -> float:
+    """A probability as log-odds, kept finite at 0 and 1.
+
+    >>> log_odds(0.5), round(log_odds(0.9), 3), round(log_odds(1.0), 1)
+    (0.0, 2.197, 13.8)
+    """
     p = min(max(probability, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))

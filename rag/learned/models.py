@@ -1,8 +1,10 @@
 """The learned models newsqa answers with: a passage ranker, an answer scorer with its abstention
 threshold, how the LLM judges the scorer's best spans (rag/learned/judge.py), and a multiple-choice scorer.
 `newsqa train` writes a directory of them; the defaults ship in rag/learned/ and were made by that same
-command (see the README for how)."""
+command (see the README for how). The support check (rag/learned/support.py) is fitted afterwards on the
+calibration slice, for one answer scorer: `python -m bench.calibrate --support --write`."""
 
+import hashlib
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -14,7 +16,7 @@ from rag.learned.linear import Linear
 from rag.learned.support import Support
 from rag.learned.trees import Trees
 
-__all__ = ["DEFAULT_DIR", "FORMAT", "READER_PROMPT", "Models", "Reader"]
+__all__ = ["DEFAULT_DIR", "FORMAT", "READER_PROMPT", "SUPPORT_FILE", "Models", "Reader", "scorer_digest"]
 
 DEFAULT_DIR = Path(__file__).parent  # the shipped model files live beside this module
 FORMAT = 1
@@ -23,7 +25,7 @@ _JUDGE = "judge.json"  # how the LLM judges the scorer's best spans (rag/learned
 _SENTENCES = "sentences.json"  # which sentences answer (rag/training/fit.py), optional: new in format 1 too
 READER_PROMPT = "reader-v1"  # the prompt the reader was trained on: rag.llm.prompts.reader_prompt
 _READER = "reader.json"  # the fine-tuned reader (a LoRA adapter for the embedded LLM), optional
-_SUPPORT = "support.json"  # whether the LLM backs the scorer's answer (rag/learned/support.py), optional
+SUPPORT_FILE = "support.json"  # whether the LLM backs the scorer's answer (rag/learned/support.py), optional
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,6 @@ class Reader:
 
     @classmethod
     def load(cls, info_path: Path) -> "Reader":
-        import hashlib
-
         info = json.loads(info_path.read_text())
         if info.get("prompt") != READER_PROMPT:
             raise ValueError(f"a reader with prompt {info.get('prompt')!r}; this newsqa knows {READER_PROMPT}")
@@ -75,7 +75,10 @@ class Models:
             judge = Judge(int(setting["candidates"]), float(setting["weight"])) if setting else None
             sentences = _load(directory / _SENTENCES, linear=True) if (directory / _SENTENCES).exists() else None
             reader = Reader.load(directory / _READER) if (directory / _READER).exists() else None
-            support = Support.load(directory / _SUPPORT) if (directory / _SUPPORT).exists() else None
+            support = Support.load(directory / SUPPORT_FILE) if (directory / SUPPORT_FILE).exists() else None
+            if support is not None and support.info.get("scorer") != scorer_digest(directory):
+                raise ValueError(f"{SUPPORT_FILE} was fitted for another answer scorer; fit it again with "
+                                 "`python -m bench.calibrate --support --write` or remove it")
             drafted = info.get("reader", reader.digest if reader else None)  # models from before: any reader
             if drafted != (reader.digest if reader else None):
                 raise ValueError(f"the trees learned from the drafts of reader {drafted}, the directory holds "
@@ -105,8 +108,15 @@ class Models:
         (directory / _JUDGE).write_text(json.dumps(judge, ensure_ascii=False, indent=1) + "\n")
         if self.sentences is not None:
             self.sentences.save(directory / _SENTENCES)
-        if self.support is not None:
-            self.support.save(directory / _SUPPORT)
+        if self.support is not None and self.support.info.get("scorer") == scorer_digest(directory):
+            self.support.save(directory / SUPPORT_FILE)
+        else:  # none, or fitted for an answer scorer these models do not have: an older one would be read with them
+            (directory / SUPPORT_FILE).unlink(missing_ok=True)
+
+
+def scorer_digest(directory: Path) -> str:
+    """Which answer scorer a directory holds (the support check is fitted on one scorer's confidences)."""
+    return hashlib.sha256((Path(directory) / _FILES["answers"]).read_bytes()).hexdigest()[:12]
 
 
 def _load(path: Path, linear: bool) -> Trees | Linear:

@@ -1,9 +1,9 @@
-"""Whether the LLM backs the answer the scorer chose: a second check on an extracted factoid answer, after the
+"""Whether the LLM backs the answer the scorer chose: a second opinion on an extracted factoid answer, after the
 scorer's threshold. The answer scorer's probability falls when the 270M model's draft names nothing in the articles
 (agreement with the draft is its strongest input), for a right answer as for a wrong one; how likely the LLM finds
 the chosen span itself, read where the articles give it, tells them apart better than either alone. A logistic
-regression of the two, fitted on questions the trees never learned from (bench/calibrate.py --likelihood), and the
-bar its probability must clear."""
+regression of the two, fitted on questions the trees never learned from (bench/calibrate.py --support), and the
+bar its probability must clear: below it an answer is marked doubtful, or declined when newsqa is strict."""
 
 import json
 from dataclasses import dataclass
@@ -19,11 +19,17 @@ SUPPORT_FEATURES = ("log_odds", "likelihood")
 
 @dataclass(frozen=True)
 class Support:
-    """P(the answer is right) from the scorer's confidence and the LLM's likelihood of the span, and the bar."""
+    """P(the answer is right) from the scorer's confidence and the LLM's likelihood of the span, the bar, and where
+    it was fitted (`info`; its "scorer" names the answer scorer whose confidences it read)."""
 
     model: Linear
     bar: float
     info: dict
+
+    @staticmethod
+    def row(confidence: float, likelihood: float) -> list[float]:
+        """The model's input: SUPPORT_FEATURES of one answer."""
+        return [log_odds(confidence), likelihood]
 
     def probability(self, confidence: float, likelihood: float) -> float:
         """The model's chance that an answer with this confidence and likelihood is right.
@@ -32,8 +38,7 @@ class Support:
         >>> round(support.probability(0.5, 0.0), 3), support.backs(0.5, -1.0), support.backs(0.9, -1.0)
         (0.5, False, True)
         """
-        return float(self.model.probability([[log_odds(confidence), likelihood]])[0])
-
+        return float(self.model.probability([self.row(confidence, likelihood)])[0])
     def backs(self, confidence: float, likelihood: float) -> bool:
         """Whether an answer clears the bar."""
         return self.probability(confidence, likelihood) >= self.bar

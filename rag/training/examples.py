@@ -228,7 +228,7 @@ def judging(qa: QA, item: Answering) -> Judging:
                                                  terms), max(JUDGED)))
     written = drafted_answer(short_answer(item.draft), question.question, terms, item.evidence)
     logprobs = [None] * len(eligible)
-    if len(eligible) > 1 and qa.llm.judges:  # as when answering: one candidate needs no judge
+    if len(eligible) > 1 and qa.llm.judges:  # one candidate needs no judge (answering scores it for its likelihood)
         logprobs = qa.llm.logprobs(qa.llm.prompt(question.question, item.evidence),
                                    [continuation(s.candidate) for s in eligible])
     return Judging([s.probability for s in eligible], logprobs,

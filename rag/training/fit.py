@@ -8,7 +8,6 @@ import numpy as np
 from rag.answer.choices import CHOICE_FEATURES, READER_FEATURES
 from rag.answer.scoring import CANDIDATE_FEATURES
 from rag.answer.sentences import SENTENCE_FEATURES
-from rag.learned.judge import log_odds
 from rag.learned.linear import Linear
 from rag.learned.support import SUPPORT_FEATURES, Support
 from rag.learned.trees import Trees
@@ -161,10 +160,9 @@ def fit_support(answers: Sequence[tuple[float, float, bool, bool]], max_lost: fl
     >>> support.backs(0.02, -0.9), support.backs(0.02, -4.0)
     (True, False)
     """
-    model = fit_linear([[log_odds(c), lik] for c, lik, _, _ in answers], [int(right) for _, _, right, _ in answers],
-                       SUPPORT_FEATURES)
-    right = [float(p) for p, (_, _, ok, found) in zip(model.probability([[log_odds(c), lik] for c, lik, _, _ in answers]),
-                                                      answers) if ok and found]
+    rows = [Support.row(confidence, likelihood) for confidence, likelihood, _, _ in answers]
+    model = fit_linear(rows, [int(right) for _, _, right, _ in answers], SUPPORT_FEATURES)
+    right = [float(p) for p, (_, _, ok, found) in zip(model.probability(rows), answers) if ok and found]
     bar = calibrated_threshold(right, max_lost, floor=0.0)
     return Support(model, bar, {"answers": len(answers), "right": sum(ok for _, _, ok, _ in answers),
                                 "right_in_corpus": len(right), "max_lost": max_lost})
