@@ -106,6 +106,8 @@ _THING = r"it|its|they|them|their|theirs"  # not "that" or "this": "the crash th
 _POINTING = re.compile(rf"\b({_PERSON}|{_THING}|there)\b", re.I)
 _PRONOUN_ONLY = re.compile(rf"^\s*(?:(?:{_PERSON}|{_THING}|that|this|those|these|there)\b\W*)+$", re.I)
 _WHO = re.compile(r"^\s*who\b", re.I)
+# "Who did Kohl's name as interim CEO?" asks for the object: its answer does not go where "who" stood.
+_WHO_OBJECT = re.compile(r"^\s*who\s+(?:did|does|do)\b", re.I)
 # A request for a story rather than a question about it ("Summarize ...", "What happened with ...", "Latest on ...").
 _TELLS_A_STORY = re.compile(r"\bsummari[sz]e\b|\bwhat happened\b|\b(?:latest|news)\s+(?:on|about)\b|\btell me about\b",
                             re.I)
@@ -152,6 +154,8 @@ def rewrite(question: str, previous: Turn) -> str:
     'Why? (about: What did the Fed do on Wednesday?)'
     >>> rewrite("And which highway is that?", Turn("How far was the lava from the highway?", "2.5 miles"))
     'Which highway is that? (about: How far was the lava from the highway? 2.5 miles)'
+    >>> rewrite("And when did the old CEO leave?", Turn("Who did Kohl's name as interim CEO?", "Michael Bender"))
+    "When did the old CEO leave? (about: Who did Kohl's name as interim CEO? Michael Bender)"
     """
     body = _CONTINUES.sub("", question).strip()
     body = body[:1].upper() + body[1:] if body else question
@@ -166,7 +170,7 @@ def rewrite(question: str, previous: Turn) -> str:
     if referent:
         possessive = word in ("his", "hers")
         return body[:pointing.start()] + referent + ("'s" if possessive else "") + body[pointing.end():]
-    if previous.answer and _WHO.match(previous.question):
+    if previous.answer and _WHO.match(previous.question) and not _WHO_OBJECT.match(previous.question):
         return f"{body.rstrip('?. ')} ({_statement(previous)})?"
     return f"{body.rstrip('?. ')}? (about: {_subject(previous)})"
 
