@@ -129,10 +129,23 @@ def speaks_to(question: str, terms: KeyTerms, sentence: str) -> bool:
     True
     >>> speaks_to("What is the tallest mountain in Africa?", terms, "Pope Leo will visit Africa in May.")
     False
+    >>> speaks_to("When did Kohl's fire its CEO?", key_terms("When did Kohl's fire its CEO?"), "Kohl's fired its CEO on April 30.")
+    True
     """
     named = {w for name in terms.names for w in name}
     asked = content_words(question) - named
-    return not asked or bool(asked & (content_words(sentence) | content_words(sentence.replace("-", " "))))
+    said = content_words(sentence) | content_words(sentence.replace("-", " "))
+    return not asked or bool(_forms(asked) & said or asked & _forms(said))
+
+
+def _forms(stems: set[str]) -> set[str]:
+    """Stems with their past forms where the stemmer leaves a short word whole ("fire" and "fired", "die" and
+    "died", "own" and "owned": it strips "-ed" and "-e" only from words that keep four letters).
+
+    >>> sorted(_forms({"fire", "own"}))
+    ['fire', 'fired', 'own', 'owned']
+    """
+    return stems | {w + ("d" if w.endswith("e") else "ed") for w in stems}
 
 
 # A question about what is yet to come ("Who will win the final?", "When is the launch going to happen?").
