@@ -40,23 +40,9 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
     return {tuple(tokens[i:i + 3]) for i in range(max(1, len(tokens) - 2))}
 
 
-# An article's chunk beyond `per_article` moves behind the other articles' chunks only while they are at least this
-# share as relevant as it (the ranker's probability): a third chunk of the one story asked about stays ahead of
-# chunks about other things.
-CROWDING = 0.5
-
-
 def collapse(hits: Sequence[Hit], per_article: int, similar: float = 0.8) -> list[Hit]:
     """Drop near-duplicate chunks (syndicated copies of one story); an article's chunks beyond
-    `per_article` move behind the other articles' chunks instead of crowding them out, unless those are far less
-    relevant (CROWDING).
-
-    >>> def hit(chunk, article, relevance):
-    ...     return Hit(chunk, article, f"text of {chunk}", 0.5, 0, "", None, None, None, relevance=relevance)
-    >>> ranked = [hit("a1", "a", 0.6), hit("a2", "a", 0.5), hit("a3", "a", 0.4), hit("b1", "b", 0.3), hit("c1", "c", 0.1)]
-    >>> [h.chunk_id for h in collapse(ranked, per_article=2)]  # b1 is as much about it as a3 (0.3 >= 0.2); c1 is not
-    ['a1', 'a2', 'b1', 'a3', 'c1']
-    """
+    `per_article` move behind the other articles' chunks instead of crowding them out."""
     kept: list[tuple[Hit, set]] = []
     for hit in hits:
         shingles = _shingles(hit.text)
@@ -66,13 +52,7 @@ def collapse(hits: Sequence[Hit], per_article: int, similar: float = 0.8) -> lis
     for hit, _ in kept:
         per[hit.article_id] = per.get(hit.article_id, 0) + 1
         (first if per[hit.article_id] <= per_article else overflow).append(hit)
-    merged = first
-    for hit in overflow:
-        at = len(merged) if hit.relevance is None else next(
-            (i for i, other in enumerate(merged) if other.relevance is not None and other.relevance < CROWDING * hit.relevance),
-            len(merged))
-        merged.insert(at, hit)
-    return merged
+    return first + overflow
 
 
 class Retriever(BaseRetriever):
