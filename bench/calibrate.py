@@ -34,8 +34,8 @@ def right_confidences(report: dict) -> list[float]:
 
 def answered(report: dict) -> list[tuple[float, float, bool, bool]]:
     """(confidence, likelihood, right, answer in the articles) of the report's factoid answers the LLM scored."""
-    return [(row["confidence"], row["likelihood"], bool(row["contains"]), _in_corpus(row)) for row in report["per_question"]
-            if not row["abstained"] and row.get("confidence") is not None and row.get("likelihood") is not None]
+    return [(row["confidence"], row["likelihood"], bool(row["contains"]), _in_corpus(row))
+            for row in report["per_question"] if not row["abstained"] and row.get("confidence") is not None and row.get("likelihood") is not None]
 
 
 def _in_corpus(row: dict) -> bool:
@@ -47,13 +47,13 @@ def main(argv: list[str]) -> int:
         print("usage: python -m bench.calibrate [--models DIR] [--support] [--write]", file=sys.stderr)
         return 2
     directory = Path(argv[argv.index("--models") + 1]) if "--models" in argv else ROOT / "rag" / "learned"
-    Models.load(directory)  # refuses a damaged directory before a 20-minute run
-    info = json.loads((directory / "models.json").read_text())
+    info = Models.load(directory).info  # refuses a damaged directory before a 20-minute run
     trained = info.get("calibration", {}).get("trained_threshold", info["threshold"])
     # Answered by newsqa's defaults with DIR's models at the threshold training set, not strict, however often this
     # runs and whatever the shell sets (the support check learns from the answers it would decline, and from the
     # embedded LLM's likelihoods): only where the state lives is kept.
-    environment = {name: value for name, value in os.environ.items() if not name.startswith("NEWSQA_") or name == "NEWSQA_HOME"}
+    environment = {name: value for name, value in os.environ.items()
+                   if not name.startswith("NEWSQA_") or name == "NEWSQA_HOME"}
     environment.update(NEWSQA_LEARNED_MODELS=str(directory), NEWSQA_MIN_CONFIDENCE=str(trained))
     REPORT.unlink(missing_ok=True)  # a failed run must not leave an older report to be read
     run = subprocess.run([sys.executable, "-m", "bench.rtqa", "calibration"], cwd=ROOT, env=environment, check=False)
@@ -86,7 +86,8 @@ def _support(report: dict, directory: Path, write: bool) -> int:
     support = fit_support(answers, MAX_LOST)
     support = replace(support, info={"slice": "bench.rtqa calibration", "questions": report["n"], **support.info,
                                      "scorer": scorer_digest(directory)})
-    doubted = [(right, found) for confidence, likelihood, right, found in answers if not support.backs(confidence, likelihood)]
+    doubted = [(right, found) for confidence, likelihood, right, found in answers
+               if not support.backs(confidence, likelihood)]
     print(f"calibration slice: {report['n']} questions, {len(answers)} answers scored by the LLM; the support check "
           f"(bar {support.bar:.4f}) doubts {sum(r and f for r, f in doubted)} of {support.info['right_in_corpus']} "
           f"right answers in corpus and {sum(not r for r, _ in doubted)} of {sum(not r for _, _, r, _ in answers)} "

@@ -337,7 +337,8 @@ class QA(Runnable[QAInput, Answer]):
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, draft=draft, confidence=confidence, **context)
         pick, logprobs = self.judged(self.llm.prompt(query, evidence), eligible)
         best, likely = pick.candidate, likelihood(logprobs)
-        doubtful = likely is not None and self.models.support is not None and not self.models.support.backs(confidence, likely)
+        support = self.models.support
+        doubtful = likely is not None and support is not None and not support.backs(confidence, likely)
         if doubtful and self.strict:  # the LLM does not back the span the scorer was unsure of
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, draft=draft, confidence=confidence,
                           likelihood=likely, doubtful=True, **context)

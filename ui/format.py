@@ -6,8 +6,8 @@ import re
 from rag import Answer, Progress
 from rag.text import MONTHS
 
-__all__ = ["DOUBT", "answer_markdown", "answer_text", "escape_markdown", "human_date", "literal", "marked", "progress_text", "qualifier",
-           "sources_text", "store_markdown"]
+__all__ = ["DOUBT", "answer_markdown", "answer_text", "escape_markdown", "human_date", "literal", "marked",
+           "progress_text", "qualifier", "sources_text", "store_markdown"]
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 

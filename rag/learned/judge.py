@@ -1,8 +1,8 @@
 """The LLM as judge of what to answer: the answer scorer's best few candidates that pass the checks on what was
 asked, re-ordered by how likely the LLM finds each as the completion of its answer prompt, plus a learned weight
 times the scorer's log-odds. Whether to answer stays the scorer's call (its threshold, then the support check of
-rag/learned/support.py); which of its best spans to answer with becomes the judge's (the draft's own words still replace a span that is not a number when a
-sentence about the question holds them: `rag.qa.shown`).
+rag/learned/support.py); which of its best spans to answer with becomes the judge's (the draft's own words still
+replace a span that is not a number when a sentence about the question holds them: `rag.qa.shown`).
 
 The 270M model's greedy draft is one guess; scoring each candidate is a choice among spans that are all in the
 articles. On 251 cross-fitted rtqa-train questions whose answer is in the articles, the scorer's best span was
