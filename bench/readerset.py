@@ -1,12 +1,18 @@
-"""The reader sets' articles: `python -m bench.readerset [DIR]` writes DIR/corpus.jsonl (default
-reports/reader-news): every article that bench/sets/reader-news.jsonl and follow-ups.jsonl ask about (rtqa-train
-articles of periods no training run uses, see bench/heldout.py) and, as distractors, DISTRACTORS other rtqa-train
-articles published within a week of each, drawn with a fixed seed, so that each question must find its story among
-a few hundred of the same weeks. Deterministic; the texts stay in ../shared, only ids are in the repo.
+"""The reader sets' articles: `python -m bench.readerset [DIR [SET ...]]` writes DIR/corpus.jsonl (default
+reports/reader-news): every article that bench/sets/reader-news.jsonl and follow-ups.jsonl (or the SETs named) ask
+about (rtqa-train articles of periods no training run uses, see bench/heldout.py) and, as distractors, DISTRACTORS
+other rtqa-train articles published within a week of each, drawn with a fixed seed, so that each question must find
+its story among a few hundred of the same weeks. Deterministic; the texts stay in ../shared, only ids are in the repo.
 
 The sets were written from the articles by reading them (never from newsqa's answers): why / what caused / what
 happened / how / summarize / latest questions whose accepted answers are key phrases of the article, questions the
 articles do not answer (future outcomes, unnamed people, numbers they do not give), and follow-up conversations.
+
+bench/sets/reader-holdout.jsonl is measured, never tuned on: 44 explanatory and 16 unanswerable questions on 60 other
+articles of the held-out periods, written by someone who had not seen newsqa's code or answers (articles taken at
+regular intervals of the slice in date order, skipping opinion, listicles and live blogs). Changes to how explanations
+are made are kept only when they do not lose there what they gain on reader-news.jsonl:
+`python -m bench.readerset reports/reader-holdout reader-holdout.jsonl`, then `newsqa eval` on it.
 """
 
 import gzip
@@ -23,18 +29,21 @@ OUT = ROOT / "reports" / "reader-news"
 DISTRACTORS, SEED, WINDOW = 5, 7, timedelta(days=7)
 
 
-def set_article_ids() -> list[str]:
+READER_SETS = ("reader-news.jsonl", "follow-ups.jsonl")
+
+
+def set_article_ids(sets=READER_SETS) -> list[str]:
     """The article ids the sets' questions are about, in order of first mention."""
     ids = []
-    for name in ("reader-news.jsonl", "follow-ups.jsonl"):
+    for name in sets:
         for line in (SETS / name).read_text(encoding="utf-8").splitlines():
             ids += json.loads(line).get("article_ids", [])
     return list(dict.fromkeys(ids))
 
 
-def build(out: Path = OUT, corpus: Path = TRAIN) -> int:
-    """Write out/corpus.jsonl; the number of articles."""
-    wanted = set_article_ids()
+def build(out: Path = OUT, corpus: Path = TRAIN, sets=READER_SETS) -> int:
+    """Write out/corpus.jsonl for the questions of `sets` (file names in bench/sets); the number of articles."""
+    wanted = set_article_ids(sets)
     rows = {}
     with gzip.open(corpus, "rt", encoding="utf-8") as source:
         for line in source:
@@ -65,4 +74,5 @@ def _day(value) -> date | None:
 
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else OUT
-    print(f"{build(target)} articles in {target / 'corpus.jsonl'}", file=sys.stderr)
+    count = build(target, sets=tuple(sys.argv[2:]) or READER_SETS)
+    print(f"{count} articles in {target / 'corpus.jsonl'}", file=sys.stderr)
