@@ -47,7 +47,7 @@ from rag.answer.terms import KeyTerms, addresses, key_terms
 from rag.answer.written import MAX_WRITTEN_TOKENS, check_reply, quote_for
 from rag.learned.models import Models
 from rag.llm import GenerationLLM, as_generation_llm
-from rag.llm.prompts import choice_prompt, choice_text, writer_prompt
+from rag.llm.prompts import choice_prompt, choice_text, pointing_prompt, writer_prompt
 from rag.retrieval.hybrid import Retriever
 from rag.text import contains, normalise_answer
 from rag.types import NOT_FOUND, Answer, Citation, Progress
@@ -162,7 +162,7 @@ class QA(Runnable[QAInput, Answer]):
             chosen = explanation(self.evidence(search, hits, vector), key_terms(query), query,
                                  leads=leads(self.retriever.store, search, hits, count=len(hits))
                                  if explanation_shape(query) in ("happened", "summary") else (),
-                                 likely=self._sentence_model(query))
+                                 likely=self._sentence_model(query), pointed=self._pointer(query))
             yield self._explained(chosen, _timings(started, retrieved_at), context)
         else:
             evidence = self.evidence(query, hits, vector)
@@ -306,6 +306,12 @@ class QA(Runnable[QAInput, Answer]):
             lines.append(marked(f"{hit.title or hit.article_id} ({hit.published or 'undated'}): {opening}", [number]))
             cited.append(Citation.of(hit, opening, chunk_id=first.chunk_id))
         return Answer(text="\n".join(lines), abstained=False, citations=tuple(cited), timings=timings, **context)
+
+    def _pointer(self, question: str):
+        """What explanations ask the LLM: its draft answer to the question from the given sentences."""
+        def draft(sentences: Sequence[Evidence]) -> str:
+            return self.llm.invoke(pointing_prompt(question, sentences), stop=["\n"])
+        return draft
 
     def _sentence_model(self, question: str):
         """The learned sentence model as explanations call it (sentences -> probabilities), None without one."""

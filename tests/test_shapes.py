@@ -1,6 +1,7 @@
 """The kind of a question decides the shape of its answer: detection on a written set, explanations
 and latest news over the seed article and invented ones (fake embeddings, real Chroma)."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -259,3 +260,62 @@ def test_a_yes_or_no_question_is_answered_from_the_newest_story_it_is_told_in():
     evidence.append(Evidence(ended, august, 0.4, 0.4, 0.6))  # fourth best: three sentences of July would fill it
     chosen = [c.text for c in explanation(evidence, key_terms(question), question)]
     assert chosen[0] == ended and chosen[1:] == list(began[:2])  # how it stands now, then how it began
+
+
+def _bridge_evidence():
+    from ingest.store import Hit
+    from rag.answer.evidence import Evidence
+
+    restated = ("The Elm Street bridge was closed to all traffic on Monday, city officials said in a statement "
+                "posted to the transport department's website late on Sunday night.",
+                "Commuters heading downtown found barriers across the closed Elm Street bridge and long queues at the "
+                "ferry landing by seven in the morning.")
+    reason = "Inspectors at the Elm Street bridge found rust eating through two steel girders."
+    hit = Hit("b:0", "b", " ".join((*restated, reason)), 0.7, 0, "Elm Street bridge shut", None, None, "2026-05-04")
+    return [Evidence(restated[0], hit, 0.6, 0.9, 0.8), Evidence(restated[1], hit, 0.6, 0.8, 0.7),
+            Evidence(reason, hit, 0.2, 0.3, 0.3)], reason
+
+
+def test_a_why_opens_with_the_sentence_the_llm_points_at_then_the_ranking_s_best():
+    from rag.answer.shapes import explanation
+    from rag.answer.terms import key_terms
+
+    question = "Why was the Elm Street bridge closed?"
+    evidence, reason = _bridge_evidence()
+    shown = []
+
+    def draft(sentences):
+        shown.extend(s.text for s in sentences)
+        return "rust in two steel girders"  # shares rust, steel, girder with the reason only
+
+    chosen = [c.text for c in explanation(evidence, key_terms(question), question, pointed=draft)]
+    assert reason in shown and reason in chosen and evidence[0].text in chosen  # the pick, then the ranking's best
+    # without the pointer, the two restatements fill the answer
+    assert reason not in [c.text for c in explanation(evidence, key_terms(question), question)]
+
+
+@pytest.mark.parametrize("question, draft", [
+    ("Why was the Elm Street bridge closed?", "The bridge was closed."),  # only the question's words: no pointing
+    ("Why was the Elm Street bridge closed?", "Rust."),  # one shared word is not enough
+    ("What happened to the Elm Street bridge?", "rust in two steel girders"),  # not a why or a how
+])
+def test_the_pointer_changes_nothing_when_its_draft_points_at_nothing_or_not_why_or_how(question, draft):
+    from rag.answer.shapes import explanation
+    from rag.answer.terms import key_terms
+
+    evidence, _ = _bridge_evidence()
+    assert explanation(evidence, key_terms(question), question, pointed=lambda sentences: draft) == \
+        explanation(evidence, key_terms(question), question)
+
+
+def test_a_why_whose_best_sentences_give_a_reason_in_so_many_words_keeps_them():
+    from rag.answer.shapes import explanation
+    from rag.answer.terms import key_terms
+
+    question = "Why was the Elm Street bridge closed?"
+    evidence, reason = _bridge_evidence()
+    said = replace(evidence[1], text="Because of cracks, c" + evidence[1].text[1:])
+    evidence = [evidence[0], said, evidence[2]]
+    chosen = [c.text for c in explanation(evidence, key_terms(question), question,
+                                          pointed=lambda sentences: "rust in two steel girders")]
+    assert said.text in chosen and reason not in chosen  # the LLM's pick does not push out a stated reason

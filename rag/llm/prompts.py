@@ -8,8 +8,8 @@ from typing import Protocol
 from langchain_core.prompts import PromptTemplate
 
 __all__ = ["ANSWER", "CHOICE", "EVIDENCE_SENTENCES", "NOT_IN_PASSAGES", "READER", "UNKNOWN", "WRITER", "answer_prompt",
-           "choice_prompt", "choice_text", "numbered_passages", "one_line", "reader_prompt", "shown_evidence",
-           "writer_prompt"]
+           "choice_prompt", "choice_text", "numbered_passages", "one_line", "pointing_prompt", "reader_prompt",
+           "shown_evidence", "writer_prompt"]
 
 UNKNOWN = "unknown"
 EVIDENCE_SENTENCES = 3
@@ -68,6 +68,12 @@ def _passage(evidence: Sequence[Shown]) -> str:
 def answer_prompt(question: str, evidence: Sequence[Shown]) -> str:
     """The base model's prompt: the few-shot prefix, then the best evidence sentences and the question."""
     return ANSWER.format(passage=_passage(evidence), question=one_line(question))
+
+
+def pointing_prompt(question: str, sentences: Sequence[Shown]) -> str:
+    """The base model's prompt over all the given sentences (an explanation's candidates), whose draft points at the
+    sentence that answers."""
+    return ANSWER.format(passage=" ".join(one_line(e.text) for e in sentences), question=one_line(question))
 
 
 def reader_prompt(question: str, evidence: Sequence[Shown]) -> str:
