@@ -60,17 +60,20 @@ def test_the_shipped_question_sets_read_cleanly():
 def test_aggregate_by_hand():
     rows = [
         row(em=1.0, f1=1.0, contains=1.0, numeric_match=1.0, citation_ok=1.0, recall=1.0, rr=1.0, latency_s=1.0, words=3),
-        row(em=0.0, f1=0.5, contains=1.0, citation_ok=0.0, recall=1.0, rr=0.5, latency_s=2.0, words=40),
+        row(em=0.0, f1=0.5, contains=1.0, citation_ok=0.0, recall=1.0, rr=0.5, latency_s=2.0, words=40, doubtful=True),
         row(abstained=True, numeric_match=0.0, latency_s=3.0),
         row(answerable=False, abstained=True, em=None, f1=None, contains=None, recall=None, rr=None, latency_s=4.0),
         row(answerable=False, abstained=False, em=None, f1=None, contains=None, recall=None, rr=None,
             mc_correct=1.0, latency_s=5.0),
+        row(answerable=False, abstained=False, doubtful=True, em=None, f1=None, contains=None, recall=None, rr=None,
+            latency_s=6.0),
     ]
     metrics = aggregate(rows)
     assert metrics == {
-        "em": 33.3, "f1": 50.0, "contains": 66.7, "numeric_match": 50.0, "abstention_accuracy": 50.0,
-        "false_abstention_rate": 33.3, "citation_precision": 50.0, "recall_at_k": 66.7, "mrr": 50.0,
-        "mc_accuracy": 100.0, "answer_words_p50": 21.5, "latency_p50_s": 3.0, "latency_p95_s": 4.8,
+        "em": 33.3, "f1": 50.0, "contains": 66.7, "numeric_match": 50.0, "abstention_accuracy": 33.3,
+        "declined_or_doubted": 66.7, "false_abstention_rate": 33.3, "right_doubted": 50.0, "citation_precision": 50.0,
+        "recall_at_k": 66.7, "mrr": 50.0, "mc_accuracy": 100.0, "answer_words_p50": 21.5, "latency_p50_s": 3.5,
+        "latency_p95_s": 5.75,
     }
 
 

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 __all__ = ["METRIC_HELP", "denominators", "metrics_table", "render_report"]
 
 PERCENT_METRICS = (
-    "em", "f1", "contains", "numeric_match", "abstention_accuracy", "false_abstention_rate",
-    "citation_precision", "recall_at_k", "mrr", "mc_accuracy",
+    "em", "f1", "contains", "numeric_match", "abstention_accuracy", "declined_or_doubted", "false_abstention_rate",
+    "right_doubted", "citation_precision", "recall_at_k", "mrr", "mc_accuracy",
 )
 # What each metric measures, and over which questions (its denominator).
 METRIC_HELP = {
@@ -19,7 +19,10 @@ METRIC_HELP = {
     "contains": ("an accepted answer occurs in the answer", "answerable questions"),
     "numeric_match": ("the answer gives the accepted answer's number", "answerable questions whose accepted answer is a number"),
     "abstention_accuracy": ('said "The articles do not say."', "unanswerable questions"),
+    "declined_or_doubted": ('declined, or answered marked "Low confidence" (what a reader is warned of)',
+                            "unanswerable questions"),
     "false_abstention_rate": ("abstained although the question is answerable (lower is better)", "answerable questions"),
+    "right_doubted": ('a right answer marked "Low confidence" (lower is better)', "answerable questions answered right"),
     "citation_precision": ("the first cited passage holds an accepted answer", "answerable questions answered right with a citation"),
     "recall_at_k": ("an accepted answer occurs in one of the k retrieved passages", "answerable questions"),
     "mrr": ("1 / rank of the first retrieved passage holding an accepted answer", "answerable questions"),
@@ -61,6 +64,8 @@ def denominators(summary: dict) -> dict[str, int]:
     counts = {m: sum(r.get(f) is not None for r in rows) for m, f in _DENOMINATOR_FIELD.items()}
     counts["abstention_accuracy"] = summary.get("n_unanswerable", 0)
     counts["false_abstention_rate"] = summary.get("n_answerable", 0)
+    counts["declined_or_doubted"] = summary.get("n_unanswerable", 0)
+    counts["right_doubted"] = sum(bool(r.get("contains")) for r in rows)
     counts["latency_p50_s"] = counts["latency_p95_s"] = summary.get("n", 0)
     return counts
 

@@ -18,8 +18,8 @@ __all__ = ["EvalQuestion", "EvalRun", "METRICS", "QuestionResult", "aggregate", 
            "score_question"]
 
 METRICS = (
-    "em", "f1", "contains", "numeric_match", "abstention_accuracy", "false_abstention_rate",
-    "citation_precision", "recall_at_k", "mrr", "mc_accuracy", "answer_words_p50", "latency_p50_s", "latency_p95_s",
+    "em", "f1", "contains", "numeric_match", "abstention_accuracy", "declined_or_doubted", "false_abstention_rate",
+    "right_doubted", "citation_precision", "recall_at_k", "mrr", "mc_accuracy", "answer_words_p50", "latency_p50_s", "latency_p95_s",
 )
 
 
@@ -244,7 +244,9 @@ def aggregate(rows: Sequence[QuestionResult]) -> dict:
         "contains": _mean(r.contains for r in answerable),
         "numeric_match": _mean(r.numeric_match for r in answerable),
         "abstention_accuracy": _mean(float(r.abstained) for r in unanswerable),
+        "declined_or_doubted": _mean(float(r.abstained or r.doubtful) for r in unanswerable),
         "false_abstention_rate": _mean(float(r.abstained) for r in answerable),
+        "right_doubted": _mean(float(r.doubtful) for r in answerable if r.contains),
         "citation_precision": _mean(r.citation_ok for r in answerable),
         "recall_at_k": _mean(r.recall for r in answerable),
         "mrr": _mean(r.rr for r in answerable),
