@@ -61,11 +61,12 @@ UNANSWERABLE_GATES := --min abstention_accuracy=88
 # topic and the day asked; 56.5 again in each of seven make test runs since), abstention 8.0 (25 unanswerable; 4.0
 # between 8eb64b8, after which a date question no longer declined for a month read as a name, and the rule that a
 # phrase answers "when" only with a word that says when), median answer 57.5 words; follow-ups contains 40 (10).
-# The issue's targets (contains >= 80, abstention >= 90) are missed; each gate keeps one question of slack at what
-# is measured, so a regression fails the build.
-READER_NEWS_GATES := --min contains=54 --min abstention_accuracy=4 --min answer_words_p50=15 --max answer_words_p50=60
-# With --strict (the support check, README "Abstention's limit"): abstention 80.0 measured 2026-12-07, contains 56.5.
-STRICT_READER_NEWS_GATES := --min contains=54 --min abstention_accuracy=76
+# Since the LLM points at the sentence that answers a "how" or an unreasoned "why" (72f3e50): contains 60.9 (28 of
+# 46), median 56.5 words. The issue's targets (contains >= 80, abstention >= 90) are missed; each gate keeps one
+# question of slack at what is measured, so a regression fails the build.
+READER_NEWS_GATES := --min contains=58 --min abstention_accuracy=4 --min answer_words_p50=15 --max answer_words_p50=60
+# With --strict (the support check, README "Abstention's limit"): abstention 80.0 measured 2026-12-07, contains 60.9.
+STRICT_READER_NEWS_GATES := --min contains=58 --min abstention_accuracy=76
 FOLLOW_UP_GATES := --min contains=30
 
 chromium:

@@ -19,6 +19,7 @@ import gzip
 import json
 import random
 import sys
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -27,12 +28,10 @@ SETS = ROOT / "bench" / "sets"
 TRAIN = ROOT.parent / "shared" / "bench" / "rtqa-train" / "corpus.jsonl.gz"
 OUT = ROOT / "reports" / "reader-news"
 DISTRACTORS, SEED, WINDOW = 5, 7, timedelta(days=7)
+READER_SETS = ("reader-news.jsonl", "follow-ups.jsonl")  # the gated sets; reader-holdout.jsonl is built by name
 
 
-READER_SETS = ("reader-news.jsonl", "follow-ups.jsonl")
-
-
-def set_article_ids(sets=READER_SETS) -> list[str]:
+def set_article_ids(sets: Sequence[str] = READER_SETS) -> list[str]:
     """The article ids the sets' questions are about, in order of first mention."""
     ids = []
     for name in sets:
@@ -41,7 +40,7 @@ def set_article_ids(sets=READER_SETS) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def build(out: Path = OUT, corpus: Path = TRAIN, sets=READER_SETS) -> int:
+def build(out: Path = OUT, corpus: Path = TRAIN, sets: Sequence[str] = READER_SETS) -> int:
     """Write out/corpus.jsonl for the questions of `sets` (file names in bench/sets); the number of articles."""
     wanted = set_article_ids(sets)
     rows = {}

@@ -8,7 +8,7 @@ the LLM call as child runs, and the progress ("searching", "checking N passages"
 
 import logging
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 
 from langchain_core.callbacks.manager import dispatch_custom_event
@@ -307,11 +307,16 @@ class QA(Runnable[QAInput, Answer]):
             cited.append(Citation.of(hit, opening, chunk_id=first.chunk_id))
         return Answer(text="\n".join(lines), abstained=False, citations=tuple(cited), timings=timings, **context)
 
-    def _pointer(self, question: str):
-        """What explanations ask the LLM: its draft answer to the question from the given sentences."""
+    def _pointer(self, question: str) -> Callable[[Sequence[Evidence]], str] | None:
+        """What explanations ask the LLM: its draft answer from the given sentences ("" when it fails: the ranking then
+        decides alone). Only a few-shot base model's draft was measured to point well; no other model is asked."""
         def draft(sentences: Sequence[Evidence]) -> str:
-            return self.llm.invoke(pointing_prompt(question, sentences), stop=["\n"])
-        return draft
+            try:
+                return self.llm.invoke(pointing_prompt(question, sentences), stop=["\n"])
+            except ModelError as exc:
+                log.warning("explaining without the LLM's pointer: %s", exc)
+                return ""
+        return None if self.llm.writes or self.llm.reader else draft
 
     def _sentence_model(self, question: str):
         """The learned sentence model as explanations call it (sentences -> probabilities), None without one."""

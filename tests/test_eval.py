@@ -55,6 +55,9 @@ def test_the_shipped_question_sets_read_cleanly():
     assert sum(q.answerable for q in questions) >= 15
     assert sum(not q.answerable for q in questions) >= 5
     assert any(q.question.lower().startswith("ignore") for q in questions if not q.answerable)
+    for name in ("reader-news", "reader-holdout", "follow-ups"):
+        questions, errors = read_questions(f"bench/sets/{name}.jsonl")
+        assert errors == [] and len({q.id for q in questions}) == len(questions) >= 10
 
 
 def test_aggregate_by_hand():
@@ -221,3 +224,14 @@ def test_eval_corpus_store_is_synced_to_the_corpus(make_services, tmp_path):
     second = runner.invoke(cli, ["eval", str(questions), "--corpus", str(corpus)], obj=services, catch_exceptions=False)
     assert "deleted 1 articles that are no longer in the corpus" in second.stderr
     assert "unchanged 1" in second.stderr
+
+
+def test_the_warned_of_metrics_count_over_what_they_say():
+    from ui.report import denominators, metrics_table
+
+    rows = [{"contains": 1.0, "doubtful": True}, {"contains": 0.0}, {"contains": None}, {"contains": None}]
+    summary = {"n": 4, "n_answerable": 2, "n_unanswerable": 2, "per_question": rows,
+               "metrics": {"declined_or_doubted": 50.0, "right_doubted": 100.0}}
+    counts = denominators(summary)
+    assert counts["declined_or_doubted"] == 2 and counts["right_doubted"] == 1
+    assert "right_doubted: a right answer marked" in metrics_table(summary)

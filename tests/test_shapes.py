@@ -6,6 +6,8 @@ from datetime import date
 
 import pytest
 
+from langchain_core.language_models.fake import FakeListLLM
+
 from rag import Answer
 from rag.answer.shapes import question_kind, topic
 
@@ -276,7 +278,7 @@ def _bridge_evidence():
             Evidence(reason, hit, 0.2, 0.3, 0.3)], reason
 
 
-def test_a_why_opens_with_the_sentence_the_llm_points_at_then_the_ranking_s_best():
+def test_a_why_says_the_sentence_the_llm_points_at_and_the_ranking_s_best():
     from rag.answer.shapes import explanation
     from rag.answer.terms import key_terms
 
@@ -294,10 +296,27 @@ def test_a_why_opens_with_the_sentence_the_llm_points_at_then_the_ranking_s_best
     assert reason not in [c.text for c in explanation(evidence, key_terms(question), question)]
 
 
+def test_a_how_always_says_the_pick_and_the_ranking_s_best_however_long_the_pick():
+    from rag.answer.shapes import explanation
+    from rag.answer.terms import key_terms
+
+    question = "How did inspectors find the Elm Street bridge's damage?"
+    evidence, _ = _bridge_evidence()
+    long_reason = replace(evidence[2], text="Inspectors at the Elm Street bridge lowered a camera on a cable and found "
+                          "rust eating through two steel girders that hold up the eastern span, the worst damage "
+                          "they had seen on any bridge in the county in the last twenty years, the report said.")
+    evidence = [evidence[0], evidence[1], long_reason]
+    chosen = [c.text for c in explanation(evidence, key_terms(question), question,
+                                          pointed=lambda sentences: "a camera on a cable")]
+    assert len(long_reason.text.split()) > 40 and long_reason.text in chosen and len(chosen) == 2
+
+
 @pytest.mark.parametrize("question, draft", [
     ("Why was the Elm Street bridge closed?", "The bridge was closed."),  # only the question's words: no pointing
     ("Why was the Elm Street bridge closed?", "Rust."),  # one shared word is not enough
     ("What happened to the Elm Street bridge?", "rust in two steel girders"),  # not a why or a how
+    ("Did the Elm Street bridge close?", "rust in two steel girders"),  # yes or no: the newest story settles it
+    ("Describe the Elm Street bridge closure", "rust in two steel girders"),  # a description, not how it was done
 ])
 def test_the_pointer_changes_nothing_when_its_draft_points_at_nothing_or_not_why_or_how(question, draft):
     from rag.answer.shapes import explanation
@@ -319,3 +338,49 @@ def test_a_why_whose_best_sentences_give_a_reason_in_so_many_words_keeps_them():
     chosen = [c.text for c in explanation(evidence, key_terms(question), question,
                                           pointed=lambda sentences: "rust in two steel girders")]
     assert said.text in chosen and reason not in chosen  # the LLM's pick does not push out a stated reason
+
+
+def test_a_dangling_sentence_is_pointed_at_only_with_the_sentence_before_it():
+    from ingest.store import Hit
+    from rag.answer.evidence import Evidence
+    from rag.answer.shapes import explanation
+    from rag.answer.terms import key_terms
+
+    question = "How did inspectors check the Elm Street bridge?"
+    before, dangling = "Inspectors checked the Elm Street bridge on Friday.", "They lowered a camera on a cable."
+    hit = Hit("b:0", "b", f"{before} {dangling}", 0.7, 0, "Elm Street bridge checked", None, None, "2026-05-04")
+    orphan = Hit("c:0", "c", "They also lowered a camera on a cable at the Elm Street bridge.", 0.6, 0,
+                 "Elm Street bridge", None, None, "2026-05-04")
+    evidence = [Evidence(before, hit, 0.6, 0.9, 0.8), Evidence(orphan.text, orphan, 0.5, 0.5, 0.5),
+                Evidence(dangling, hit, 0.2, 0.3, 0.3)]
+    chosen = [c.text for c in explanation(evidence, key_terms(question), question,
+                                          pointed=lambda sentences: "lowered a camera on a cable")]
+    assert chosen == [before, dangling]  # the orphan shares as much of the draft but has nothing before it
+
+
+class _Recording(FakeListLLM):
+    prompts: list[str] = []
+
+    def _call(self, prompt, stop=None, run_manager=None, **kwargs):
+        self.prompts.append(prompt)
+        if self.responses[0] == "fail":
+            raise RuntimeError("server unreachable")
+        return super()._call(prompt, stop, run_manager, **kwargs)
+
+
+@pytest.mark.parametrize("reply", ["rust in two steel girders", "fail"])
+def test_qa_asks_the_llm_to_point_for_a_how_only_and_explains_without_it_when_it_fails(settings, store, embeddings,
+                                                                                      tmp_path, reply):
+    from newsqa.app import Services
+    from rag.llm import GenerationLLM
+
+    llm = _Recording(responses=[reply])
+    services = Services(settings, store=store, embeddings=embeddings, llm=GenerationLLM(llm, name="recording"))
+    path = tmp_path / "towns.jsonl"
+    path.write_text("\n".join(__import__("json").dumps(a) for a in BRIDGE))
+    services.ingestor.ingest_paths([path])
+    assert not services.qa.ask("What happened to the Elm Street bridge?").abstained and llm.prompts == []
+    answer = services.qa.ask("How did Riverton replace the old Elm Street crossing?")
+    assert not answer.abstained and "[1]" in answer.text  # an explanation, with or without the pointer
+    assert len(llm.prompts) == 1 and llm.prompts[0].rstrip().endswith(
+        "Question: How did Riverton replace the old Elm Street crossing?\nAnswer:")

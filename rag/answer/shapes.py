@@ -37,7 +37,7 @@ REASON_BONUS = 1.0
 # A sentence whose words another chosen sentence already has (this share of them) adds nothing.
 REDUNDANT = 0.6
 # For a "why" or "how", the LLM reads this many sentences about the subject and drafts an answer; the sentence that
-# shares the most of the draft's words (at least POINTED_WORDS of those the question does not have) is said first.
+# shares the most of the draft's words (at least POINTED_WORDS of those the question does not have) is always said.
 # (Reader sets, embedded 270M model: 4 sentences point worse than 6, 8 as well as 6.)
 POINTED_SENTENCES = 6
 POINTED_WORDS = 2
@@ -69,6 +69,8 @@ _ASKING = re.compile(
 # A question answered yes or no: it opens with an auxiliary verb ("Did ...", "Is ...", "Has ...", "Will ...").
 _YES_OR_NO = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|"
                         r"should|shall|may|might|must)(?:n[’']t)?\b", re.I)
+# A "how" that asks how something was done (not "describe", "explain" or a yes-or-no question, also shaped "how").
+_HOW = re.compile(_REQUEST + r"how\b", re.I)
 _WHY = re.compile(_REQUEST + r"(?:why|how come|what (?:caused|led to|(?:was|is) behind)|(?:what is )?the (?:reason|cause))\b",
                   re.I)
 # Words that give a reason (not "since" or "after": they mostly give a time).
@@ -137,11 +139,11 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
     or of the two best articles for a summary), then the other stories newest first. A yes-or-no question ("Are the
     strikes over?") starts from the newest story its best sentences tell: that is where it is settled.
 
-    A "how", or a "why" whose two best sentences give no reason in so many words ("because", "aimed to"), opens with
-    the sentence the LLM points at (`pointed`: its draft answer, given the first POINTED_SENTENCES sentences about the
-    subject), then the ranking's best: a reason or a means is often said in words the question does not use ("hurt
-    itself with an aggressive schedule"), where word overlap and similarity rank a restatement of the event first.
-    Only the articles' sentences are shown; the draft never is."""
+    A "how ...?", or a "why" whose two best sentences give no reason in so many words ("because", "aimed to"), always
+    says the sentence the LLM points at (`pointed`: its draft answer, given the first POINTED_SENTENCES sentences
+    about the subject; chosen first, then at least the ranking's best): a reason or a means is often said in words
+    the question does not use ("hurt itself with an aggressive schedule"), where word overlap and similarity rank a
+    restatement of the event first. Only the articles' sentences are shown; the draft never is."""
     shape = explanation_shape(question)
     named = {w for name in terms.names for w in name}
     asked = {w for w in content_words(_ASKING.sub(" ", question))
@@ -163,13 +165,13 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
         base = [t + item.similarity + 0.3 * item.overlap for t, item in zip(told, usable)]
     ranked = sorted(((b + (REASON_BONUS if shape == "why" and REASON.search(item.text) else 0.0), item)
                      for b, item in zip(base, usable)), key=lambda pair: -pair[0])
-    told_why = shape == "why" and any(REASON.search(item.text) for _, item in ranked[:2])
-    if pointed and ranked and shape in ("why", "how") and not told_why:
-        pick = _pointed_at(evidence, terms, question, pointed)
-        if pick:  # said first, and the ranking's best still said after it however long the two are
-            ranked = [(0.0, pick)] + [pair for pair in ranked if pair[1].text != pick.text]
-            words = max(words, sum(len(item.text.split()) for _, item in ranked[:2]))
     whether = bool(_YES_OR_NO.match(question))
+    stated = any(REASON.search(item.text) for _, item in ranked[:2])  # a reason in so many words
+    if pointed and ranked and ((shape == "why" and not stated) or (shape == "how" and _HOW.match(question))):
+        pick = _pointed_at(evidence, terms, question, pointed)
+        if pick is not None:  # chosen first, and one more sentence (the ranking's best) however long the pick is
+            ranked = [(0.0, pick)] + [pair for pair in ranked if pair[1].text != pick.text]
+            words = max(words, sum(len(u.text.split()) for u in _standing_alone(pick)) + 1)
     if whether:  # whether something is so: the newest of the stories its best sentences tell settles it
         best = ranked[:WHETHER_SENTENCES]
         latest = max((item.hit for _, item in best), key=lambda hit: hit.published or "", default=None)
@@ -199,7 +201,7 @@ def _pointed_at(evidence: Sequence[Evidence], terms: KeyTerms, question: str,
     """The sentence about the subject that shares the most of the LLM's draft (words the question does not have), if
     it shares at least POINTED_WORDS; the first such sentence on a tie."""
     shown = [e for e in evidence if addresses(terms, e.hit) and _whole_sentence(e.text)
-             and not _is_question(e.text, question)][:POINTED_SENTENCES]
+             and not _is_question(e.text, question) and _standing_alone(e)][:POINTED_SENTENCES]
     if not shown:
         return None
     said = content_words(pointed(shown)) - content_words(question)

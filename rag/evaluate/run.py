@@ -19,7 +19,8 @@ __all__ = ["EvalQuestion", "EvalRun", "METRICS", "QuestionResult", "aggregate", 
 
 METRICS = (
     "em", "f1", "contains", "numeric_match", "abstention_accuracy", "declined_or_doubted", "false_abstention_rate",
-    "right_doubted", "citation_precision", "recall_at_k", "mrr", "mc_accuracy", "answer_words_p50", "latency_p50_s", "latency_p95_s",
+    "right_doubted", "citation_precision", "recall_at_k", "mrr", "mc_accuracy", "answer_words_p50", "latency_p50_s",
+    "latency_p95_s",
 )
 
 

@@ -71,7 +71,7 @@ def answer_prompt(question: str, evidence: Sequence[Shown]) -> str:
 
 
 def pointing_prompt(question: str, sentences: Sequence[Shown]) -> str:
-    """The base model's prompt over all the given sentences (an explanation's candidates), whose draft points at the
+    """The few-shot prompt over all the given sentences (an explanation's candidates), whose draft points at the
     sentence that answers."""
     return ANSWER.format(passage=" ".join(one_line(e.text) for e in sentences), question=one_line(question))
 
