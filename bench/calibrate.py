@@ -35,7 +35,8 @@ def right_confidences(report: dict) -> list[float]:
 def answered(report: dict) -> list[tuple[float, float, bool, bool]]:
     """(confidence, likelihood, right, answer in the articles) of the report's factoid answers the LLM scored."""
     return [(row["confidence"], row["likelihood"], bool(row["contains"]), _in_corpus(row))
-            for row in report["per_question"] if not row["abstained"] and row.get("confidence") is not None and row.get("likelihood") is not None]
+            for row in report["per_question"]
+            if not row["abstained"] and row.get("confidence") is not None and row.get("likelihood") is not None]
 
 
 def _in_corpus(row: dict) -> bool:

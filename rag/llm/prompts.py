@@ -62,7 +62,11 @@ def shown_evidence(evidence: Sequence[Shown]) -> list[Shown]:
 
 
 def _passage(evidence: Sequence[Shown]) -> str:
-    return " ".join(one_line(e.text) for e in shown_evidence(evidence))
+    return _joined(shown_evidence(evidence))
+
+
+def _joined(sentences: Sequence[Shown]) -> str:
+    return " ".join(one_line(e.text) for e in sentences)
 
 
 def answer_prompt(question: str, evidence: Sequence[Shown]) -> str:
@@ -73,7 +77,7 @@ def answer_prompt(question: str, evidence: Sequence[Shown]) -> str:
 def pointing_prompt(question: str, sentences: Sequence[Shown]) -> str:
     """The few-shot prompt over all the given sentences (an explanation's candidates), whose draft points at the
     sentence that answers."""
-    return ANSWER.format(passage=" ".join(one_line(e.text) for e in sentences), question=one_line(question))
+    return ANSWER.format(passage=_joined(sentences), question=one_line(question))
 
 
 def reader_prompt(question: str, evidence: Sequence[Shown]) -> str:
