@@ -13,8 +13,10 @@ stores it as DIR/support.json and leaves the threshold alone.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -50,14 +52,18 @@ def main(argv: list[str]) -> int:
     directory = Path(argv[argv.index("--models") + 1]) if "--models" in argv else ROOT / "rag" / "learned"
     info = Models.load(directory).info  # refuses a damaged directory before a 20-minute run
     trained = info.get("calibration", {}).get("trained_threshold", info["threshold"])
-    # Answered by newsqa's defaults with DIR's models at the threshold training set, not strict, however often this
-    # runs and whatever the shell sets (the support check learns from the answers it would decline, and from the
-    # embedded LLM's likelihoods): only where the state lives is kept.
+    # Answered by newsqa's defaults with DIR's models at the threshold training set and without their support check,
+    # however often this runs and whatever the shell sets (the threshold and the support check learn from every
+    # answer the scorer would give, the ones the check declines included, and from the embedded LLM's likelihoods):
+    # only where the state lives is kept.
     environment = {name: value for name, value in os.environ.items()
                    if not name.startswith("NEWSQA_") or name == "NEWSQA_HOME"}
-    environment.update(NEWSQA_LEARNED_MODELS=str(directory), NEWSQA_MIN_CONFIDENCE=str(trained))
     REPORT.unlink(missing_ok=True)  # a failed run must not leave an older report to be read
-    run = subprocess.run([sys.executable, "-m", "bench.rtqa", "calibration"], cwd=ROOT, env=environment, check=False)
+    with tempfile.TemporaryDirectory() as scratch:
+        unchecked = Path(scratch) / "models"
+        shutil.copytree(directory, unchecked, ignore=shutil.ignore_patterns(SUPPORT_FILE))
+        environment.update(NEWSQA_LEARNED_MODELS=str(unchecked), NEWSQA_MIN_CONFIDENCE=str(trained))
+        run = subprocess.run([sys.executable, "-m", "bench.rtqa", "calibration"], cwd=ROOT, env=environment, check=False)
     if run.returncode != 0 or not REPORT.exists():
         print(f"the calibration run failed (exit {run.returncode}); nothing was set", file=sys.stderr)
         return run.returncode or 1

@@ -1,7 +1,9 @@
 """The held-out slice of bench/heldout.py: periods that no training run of the README's command sees."""
 
+import subprocess
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 from bench.heldout import CALIBRATION_PERIODS, EXTRA_PERIODS, calibration_periods, held_out_periods
 from rag.training.periods import TrainConfig, choose_periods, tree_periods
@@ -74,3 +76,22 @@ def test_the_support_check_is_fitted_on_the_calibration_answers_the_llm_scored_a
     assert support.backs(0.6, -0.4) and support.backs(0.03, -0.8)  # every right answer in corpus kept (max_lost 0)
     assert not support.backs(0.02, -3.0) and not support.backs(0.04, -2.5)  # as unsure, and the LLM doubts them
     assert support.info["right_in_corpus"] == 16 and support.info["answers"] == 40
+
+
+def test_calibration_answers_without_the_support_check_so_it_sees_the_answers_the_check_would_decline(monkeypatch, tmp_path):
+    from bench import calibrate
+    from rag.learned.models import DEFAULT_DIR, SUPPORT_FILE
+
+    seen = {}
+
+    def run(command, cwd, env, check):
+        models = Path(env["NEWSQA_LEARNED_MODELS"])
+        seen.update(models=models, files={p.name for p in models.iterdir()}, env=env)
+        return subprocess.CompletedProcess(command, 3)
+    monkeypatch.setattr(calibrate.subprocess, "run", run)
+    monkeypatch.setattr(calibrate, "REPORT", tmp_path / "report.json")  # the run's report is removed first
+    monkeypatch.setenv("NEWSQA_STRICT", "1")
+    assert (DEFAULT_DIR / SUPPORT_FILE).exists()  # the shipped models carry one
+    assert calibrate.main(["--support"]) == 3  # the run failed: nothing fitted, its exit code
+    assert SUPPORT_FILE not in seen["files"] and "models.json" in seen["files"] and seen["models"] != DEFAULT_DIR
+    assert "NEWSQA_STRICT" not in seen["env"] and not seen["models"].exists()  # defaults only; the copy is gone

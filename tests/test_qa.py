@@ -22,6 +22,7 @@ from rag.answer.scoring import Scored
 from rag.evaluate import EvalQuestion, evaluate
 from rag.learned.judge import Judge
 from rag.llm.prompts import answer_prompt
+from rag.text import numbers_in
 from ui.client import answer_from_json
 
 from .conftest import SEED_ARTICLE, fake_llm, judging_llm
@@ -238,24 +239,25 @@ def test_only_spans_that_count_what_was_asked_are_eligible_to_answer():
 
 def test_the_llm_judges_which_of_the_scorers_best_spans_answers(seeded):
     qa = seeded().qa
+    models = replace(qa.models, support=None)  # which span: the judge's call (whether: the support check's, below)
     question = "Which forces guard the prison?"
     evidence = qa.evidence(question, qa.retriever.retrieve(question), qa.retriever.embeddings.embed_query(question))
     eligible = [display_text(s.candidate) for s in QA.eligible(question, qa.score(question, evidence, "unknown"))]
     liked = next(text for text in eligible[1:8] if "Democratic Forces" in text)  # not the scorer's best
     judging = judging_llm(liked)
-    judged = QA(qa.retriever, judging, replace(qa.models, judge=Judge(8, 0.0))).ask(question)
+    judged = QA(qa.retriever, judging, replace(models, judge=Judge(8, 0.0))).ask(question)
     assert judging.judges and not judged.abstained and judged.text == liked
     assert liked in judged.citations[0].quote
-    unjudged = QA(qa.retriever, judging, replace(qa.models, judge=None)).ask(question)
+    unjudged = QA(qa.retriever, judging, replace(models, judge=None)).ask(question)
     assert unjudged.text == eligible[0] and unjudged.likelihood == -5.0  # no judge: the best-scored span, scored alone
-    assert QA(qa.retriever, judging, replace(qa.models, judge=Judge(1, 0.0))).ask(question).text == eligible[0]
-    cannot = QA(qa.retriever, fake_llm("unknown"), replace(qa.models, judge=Judge(8, 0.0)))  # an LLM that cannot judge
+    assert QA(qa.retriever, judging, replace(models, judge=Judge(1, 0.0))).ask(question).text == eligible[0]
+    cannot = QA(qa.retriever, fake_llm("unknown"), replace(models, judge=Judge(8, 0.0)))  # an LLM that cannot judge
     assert cannot.ask(question).text == eligible[0]
-    unanswerable = QA(qa.retriever, judging, replace(qa.models, judge=Judge(8, 0.0))).ask("Who won the 2022 FIFA World Cup?")
+    unanswerable = QA(qa.retriever, judging, replace(models, judge=Judge(8, 0.0))).ask("Who won the 2022 FIFA World Cup?")
     assert unanswerable.abstained  # whether to answer stays the scorer's call (and the support check's, below)
 
 
-def test_a_span_the_llm_finds_unlikely_is_marked_doubtful_and_declined_when_strict(seeded):
+def test_a_span_the_llm_finds_unlikely_is_declined_unless_its_draft_gives_it_then_marked_doubtful(seeded):
     from rag.learned.linear import Linear
     from rag.learned.support import SUPPORT_FEATURES, Support
 
@@ -269,9 +271,15 @@ def test_a_span_the_llm_finds_unlikely_is_marked_doubtful_and_declined_when_stri
     assert not liked.abstained and not liked.doubtful and liked.text == eligible[0] and liked.likelihood == -0.1
     doubted = QA(qa.retriever, judging_llm("a span of no article"), checked, strict=True).ask(question)
     assert doubted.abstained and doubted.doubtful and doubted.likelihood == -5.0 and doubted.confidence == liked.confidence
-    marking = QA(qa.retriever, judging_llm("a span of no article"), checked)  # not strict: answered, marked
+    declining = QA(qa.retriever, judging_llm("a span of no article"), checked)  # not strict, the draft says "unknown"
+    declined = declining.ask(question)
+    assert declined.abstained and declined.doubtful and declined.likelihood == -5.0
+    marking = QA(qa.retriever, judging_llm("a span of no article", " " + eligible[0]), checked)  # the draft gives it
     said = marking.ask(question)
-    assert not said.abstained and said.doubtful and said.likelihood == -5.0 and said.text == doubted_text(marking, question)
+    assert not said.abstained and said.doubtful and said.likelihood == -5.0 and said.text == eligible[0]
+    assert QA(qa.retriever, judging_llm("a span of no article", " " + eligible[0]), checked, strict=True).ask(question).abstained
+    counted = QA(qa.retriever, judging_llm("a span of no article", " 7"), checked).ask(RECAPTURED)  # the draft: another number
+    assert not counted.abstained and counted.doubtful and numbers_in(counted.text)  # a number stays the scorer's, marked
     client = answer_from_json(json.loads(json.dumps(said.as_dict())))  # through /v1/ask and the HTTP client
     assert (client.text, client.likelihood, client.doubtful) == (said.text, -5.0, True)
     row = evaluate(marking, [EvalQuestion("q", question, (said.text,), True)], qa.retriever.store.chunk_texts).per_question[0]
@@ -280,12 +288,6 @@ def test_a_span_the_llm_finds_unlikely_is_marked_doubtful_and_declined_when_stri
     assert not unchecked.abstained and not unchecked.doubtful  # models without a check: the scorer's call alone
     cannot = QA(qa.retriever, fake_llm("unknown"), checked, strict=True).ask(question)  # an LLM that cannot score spans
     assert not cannot.abstained and cannot.likelihood is None and not cannot.doubtful
-
-
-def doubted_text(qa: QA, question: str) -> str:
-    """The span the judge picks for `question` (its scorer's best, when every span is as unlikely)."""
-    evidence = qa.evidence(question, qa.retriever.retrieve(question), qa.retriever.embeddings.embed_query(question))
-    return display_text(next(QA.eligible(question, qa.score(question, evidence, "unknown"))).candidate)
 
 
 def test_a_factoid_answer_carries_the_confidence_its_threshold_decided_on(seeded, settings, store, embeddings):

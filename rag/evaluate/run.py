@@ -127,7 +127,7 @@ class QuestionResult:
     draft: str | None = None
     confidence: float | None = None  # the answer scorer's probability of its best span (factoid questions)
     likelihood: float | None = None  # the LLM's mean token log-probability of the span answered with
-    doubtful: bool = False  # the support check doubts the answer (shown as unsure; with strict, declined)
+    doubtful: bool = False  # the support check doubts the answer (shown as unsure, or declined)
     citations: list[dict] = field(default_factory=list)
     em: float | None = None
     f1: float | None = None

@@ -3,7 +3,8 @@ scorer's threshold. The answer scorer's probability falls when the 270M model's 
 (agreement with the draft is its strongest input), for a right answer as for a wrong one; how likely the LLM finds
 the chosen span itself, read where the articles give it, tells them apart better than either alone. A logistic
 regression of the two, fitted on questions the trees never learned from (bench/calibrate.py --support), and the
-bar its probability must clear: below it an answer is marked doubtful, or declined when newsqa is strict."""
+bar its probability must clear: below it an answer is marked doubtful, and declined when the LLM's draft does not give
+it either (rag.answer.factoid.drafts) or newsqa is strict."""
 
 import json
 from dataclasses import dataclass
