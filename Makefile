@@ -46,10 +46,10 @@ serve: setup
 # the models replaced were tuned on these 33 questions and measured 84, 100, 100 and 8). Each gate leaves one
 # question of slack: the 270M draft is one of the scorer's inputs and its greedy output can differ between CPUs
 # (AVX2 vs AVX-512 kernels round differently).
-# Moved 2026-12-07 (lowered: contains 60 -> 56, false abstention 4 -> 16) when a doubted answer that is not a number
-# and that the LLM's draft does not give became a decline (README "Abstention's limit", D): the seed set measures
-# contains 60, false abstention 12 (one right answer declined, Aamaq: the 270M draft says Al-Jazeera; and two wrong
-# ones); on 755 rtqa questions the same rule declines about 140 wrong answers for 1 right one.
+# Moved 2026-12-07 (lowered: contains 60 -> 56, false abstention 4 -> 16) when a doubted answer that is not a count
+# asked for and that the LLM's draft does not give became a decline (README "Abstention's limit", D): the seed set
+# measures contains 60, false abstention 12 (one right answer declined, Aamaq: the 270M draft says Al-Jazeera; and
+# two wrong ones); on 755 rtqa questions the same rule declines 147 wrong answers for 1 right one.
 GATES := --min contains=56 --min abstention_accuracy=87.5 --min citation_precision=95 --min recall_at_k=95 \
          --min numeric_match=70 --max false_abstention_rate=16
 
@@ -67,10 +67,10 @@ UNANSWERABLE_GATES := --min abstention_accuracy=91
 # between 8eb64b8, after which a date question no longer declined for a month read as a name, and the rule that a
 # phrase answers "when" only with a word that says when), median answer 57.5 words; follow-ups contains 40 (10).
 # Since the LLM points at the sentence that answers a "how" or an unreasoned "why" (72f3e50): contains 60.9 (28 of
-# 46), median 56.5 words. Since a doubted answer the draft does not give is declined (D): abstention 68.0 (8.0
+# 46), median 56.5 words. Since a doubted answer the draft does not give is declined (D): abstention 76.0 (8.0
 # before; --strict 80.0), follow-ups contains 50 (40). The issue's targets (contains >= 80, abstention >= 90) are
 # missed; each gate keeps one question of slack at what is measured, so a regression fails the build.
-READER_NEWS_GATES := --min contains=58 --min abstention_accuracy=64 --min answer_words_p50=15 --max answer_words_p50=60
+READER_NEWS_GATES := --min contains=58 --min abstention_accuracy=72 --min answer_words_p50=15 --max answer_words_p50=60
 # With --strict (the support check, README "Abstention's limit"): abstention 80.0 measured 2026-12-07, contains 60.9.
 STRICT_READER_NEWS_GATES := --min contains=58 --min abstention_accuracy=76
 FOLLOW_UP_GATES := --min contains=40

@@ -24,7 +24,7 @@ from rag.answer.candidates import Candidate, agreement, candidate_key, display_t
 from rag.answer.choices import READER_FEATURES, choice_rows, holding_sentence, reader_scores
 from rag.answer.citations import citations, marked, numbered
 from rag.answer.evidence import Evidence, select_evidence, supporting
-from rag.answer.factoid import disputed, drafted_answer, drafts, eligible, judged, likelihood, short_answer, shown
+from rag.answer.factoid import disputed, drafted_answer, eligible, judged, likelihood, short_answer, shown, unbacked
 from rag.answer.followup import Turn, as_turns, conversation, only_pronouns, points_back, reply_answer, standalone
 from rag.answer.scoring import (
     CANDIDATE_FEATURES,
@@ -49,7 +49,7 @@ from rag.learned.models import Models
 from rag.llm import GenerationLLM, as_generation_llm
 from rag.llm.prompts import choice_prompt, choice_text, pointing_prompt, writer_prompt
 from rag.retrieval.hybrid import Retriever
-from rag.text import contains, normalise_answer, numbers_in
+from rag.text import contains, normalise_answer
 from rag.types import NOT_FOUND, Answer, Citation, Progress
 
 __all__ = ["QA", "check_question"]
@@ -340,9 +340,7 @@ class QA(Runnable[QAInput, Answer]):
     def _answer(self, query, draft, evidence, timings, context) -> Answer:
         """The judged candidate span (or the draft's words for it), when the scorer is sure enough of its best
         eligible one, marked doubtful when the models' support check doubts it; declined instead when the LLM's
-        draft does not give it either (`drafts`; not a number: the 270M model's numbers are guesses, which mix up
-        the counts of similar stories, and a number passes the scorer's own checks), or when strict; else an
-        abstention."""
+        draft does not give it either (`unbacked`), or when strict; else an abstention."""
         terms = key_terms(query)
         scored = self.score(query, evidence, draft)
         eligible = list(self.eligible(query, scored, terms))
@@ -354,7 +352,7 @@ class QA(Runnable[QAInput, Answer]):
         support = self.models.support
         doubtful = likely is not None and support is not None and not support.backs(confidence, likely)
         text, cited = shown(best, drafted_answer(short_answer(draft), query, terms, evidence))
-        if doubtful and (self.strict or not (drafts(draft, text) or numbers_in(text))):  # the LLM backs it neither way
+        if doubtful and (self.strict or unbacked(query, draft, text)):  # the LLM backs it neither way
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, draft=draft, confidence=confidence,
                           likelihood=likely, doubtful=True, **context)
         chosen = best if text == display_text(best) else next(  # the LLM's own words: the span that says them, if any
