@@ -42,7 +42,7 @@ class Settings:
     max_pending: int = 8
     learned_models: Path | None = None  # a `newsqa train` output directory; None: the shipped models
     min_confidence: float | None = None  # a factoid answer needs this confidence, else it declines; None: the models'
-    strict: bool = False  # decline every factoid answer the support check doubts (else only those the draft does not give)
+    strict: bool = False  # decline every factoid answer the support check doubts (else only the LLM's unbacked ones)
     reader: bool = True  # the embedded LLM reads with the fine-tuned adapter of the learned models, when they have one
     models_cache: Path | None = None  # the GGUF and the OpenVINO exports; None: ~/.cache/newsqa/models
     allow_private_urls: bool = False

@@ -90,8 +90,8 @@ class QA(Runnable[QAInput, Answer]):
     def __init__(self, retriever: Retriever, llm, models: Models, *, max_question_chars: int = 2000, strict: bool = False):
         """`llm`: a `GenerationLLM`, or any LangChain LLM or chat model (a chat model writes the answers); `models`:
         the learned models (the shipped ones: `Models.load()`); `strict`: decline every factoid answer the models'
-        support check doubts (by default only those the LLM's own draft does not say; the others are answered marked
-        `doubtful`)."""
+        support check doubts (by default only those the LLM backs in no way, `unbacked`; the others are answered
+        marked `doubtful`)."""
         missing = models.answers.missing(CANDIDATE_FEATURES) if models.answers is not None else []
         if missing:  # models trained by a newer newsqa: said now, not at every question
             raise ConfigError(f"the answer scorer reads features this newsqa does not make ({missing}); "

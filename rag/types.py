@@ -59,7 +59,7 @@ class Answer:
     disputed: bool = False  # other articles give a different number: the answer is its first source's, as of its date
     confidence: float | None = None  # a factoid's: the answer scorer's probability that its best span is right
     likelihood: float | None = None  # a factoid's: the LLM's mean token log-probability of the span it answers with
-    doubtful: bool = False  # a factoid the support check doubts: shown as unsure, or declined (draft says otherwise, strict)
+    doubtful: bool = False  # a factoid the support check doubts: shown as unsure, or declined (unbacked, or strict)
 
     def as_dict(self) -> dict:
         """The JSON object of `newsqa ask --json` and `POST /v1/ask`."""

@@ -4,7 +4,7 @@ scorer's threshold. The answer scorer's probability falls when the 270M model's 
 the chosen span itself, read where the articles give it, tells them apart better than either alone. A logistic
 regression of the two, fitted on questions the trees never learned from (bench/calibrate.py --support), and the
 bar its probability must clear: below it an answer is marked doubtful, and declined when the LLM's draft does not give
-it either (rag.answer.factoid.drafts) or newsqa is strict."""
+it either and it is not a count asked for (rag.answer.factoid.unbacked), or when newsqa is strict."""
 
 import json
 from dataclasses import dataclass
