@@ -10,8 +10,8 @@ from rag.answer.evidence import Evidence
 from rag.text import MONTHS, WEEKDAYS, normalise_answer, number_words_as_digits, trim_span
 
 __all__ = [
-    "Candidate", "agreement", "answer_type", "asked_roles", "candidate_key", "continuation", "counts_what_is_asked",
-    "display_text",
+    "Candidate", "agreement", "answer_type", "asked_roles", "asks_count", "candidate_key", "continuation",
+    "counts_what_is_asked", "display_text",
     "extract_candidates", "focused_variants", "is_money", "money_question", "proximity", "question_focus",
 ]
 
@@ -56,6 +56,8 @@ _DEFINING = re.compile(r"\s*(who|what)('s|’s|\s+is|\s+was|\s+are|\s+were)\b", 
 _ROLE = re.compile(r"\b(?:the|its|their|his|her)\s+([a-z]+)\s+of\b")
 _COUNTED = re.compile(r"\bhow many\s+([\w'’-]+)", re.I)
 _COUNTED_WORDS = re.compile(r"\bhow many\s+(.*)", re.I)
+# The words that scale a number written before them.
+_SCALE_WORDS = {"hundred", "thousand", "million", "billion", "trillion", "percent"}
 
 
 def asked_roles(question: str) -> set[str]:
@@ -65,6 +67,15 @@ def asked_roles(question: str) -> set[str]:
     ({'mayor'}, set())
     """
     return {stem(w) for w in _ROLE.findall(question)} - {"name"} if _DEFINING.match(question) else set()
+
+
+def asks_count(question: str) -> bool:
+    """Whether the question asks how many of something there are.
+
+    >>> asks_count("How many prisoners were recaptured?"), asks_count("How much did the families collect?")
+    (True, False)
+    """
+    return bool(_COUNTED_WORDS.search(question))
 
 
 def money_question(question: str) -> bool:
@@ -214,10 +225,18 @@ def _close_run(run: list[tuple[str, int]], sentence: Evidence) -> list[Candidate
 
 
 def _phrases(sentence: Evidence) -> list[Candidate]:
-    """Noun-phrase-like runs of 1-3 content words with no punctuation between them."""
+    """Noun-phrase-like runs of 1-3 content words with no punctuation between them; never the scale of a number
+    ("billion" of "$78.7 billion": the number's candidate says it whole).
+
+    >>> from rag.answer.evidence import Evidence
+    >>> [c.text for c in _phrases(Evidence("Damage reached $78.7 billion across states.", None, 0.5, 0.5))]
+    ['Damage', 'Damage reached', 'reached', 'across', 'across states', 'states']
+    """
     text, phrases = sentence.text, []
     tokens = [(m.group(0), m.start()) for m in re.finditer(r"[A-Za-z][\w'’-]*|\S", text)]
     for i in range(len(tokens)):
+        if i and tokens[i - 1][0][-1].isdigit() and tokens[i][0].lower() in _SCALE_WORDS:
+            continue
         for n in (1, 2, 3):
             window = tokens[i:i + n]
             if len(window) < n or not all(_contentful(t) for t, _ in window):
