@@ -40,6 +40,7 @@ from rag.answer.shapes import (
     first_sentence,
     newest,
     question_kind,
+    story_lead,
     topic,
 )
 from rag.answer.stories import first_passages, leads, newest_in_store
@@ -296,14 +297,14 @@ class QA(Runnable[QAInput, Answer]):
         return Answer(text=text, abstained=False, citations=cited, timings=timings, **context)
 
     def _newest(self, hits: Sequence[Hit], timings, question: str, query: str, retrieved=()) -> Answer:
-        """The newest articles: headline, date and first sentence, each cited."""
+        """The newest articles: headline, date and first sentence, each cited (the newest, its lead: `story_lead`)."""
         context = {"question": question, "query": query if query != question else None, "kind": "latest",
                    "retrieved": tuple(retrieved)}
         if not hits:
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, **context)
         lines, cited = [], []
         for number, (hit, first) in enumerate(zip(hits, first_passages(self.retriever.store, hits)), start=1):
-            opening = first_sentence(first.text)
+            opening = story_lead(first.text) if number == 1 else first_sentence(first.text)  # the latest, told
             lines.append(marked(f"{hit.title or hit.article_id} ({hit.published or 'undated'}): {opening}", [number]))
             cited.append(Citation.of(hit, opening, chunk_id=first.chunk_id))
         return Answer(text="\n".join(lines), abstained=False, citations=tuple(cited), timings=timings, **context)

@@ -14,7 +14,7 @@ from rag.answer.evidence import Evidence
 from rag.answer.terms import KeyTerms, addresses, says_when, speaks_to
 
 __all__ = ["DANGLING", "EXPLAIN_SENTENCES", "REASON", "KINDS", "explanation", "explanation_shape", "first_sentence", "lead_sentences", "newest",
-           "question_kind", "topic"]
+           "question_kind", "story_lead", "topic"]
 
 KINDS = ("factoid", "explanatory", "latest")
 EXPLAIN_SENTENCES = 3
@@ -41,6 +41,8 @@ REDUNDANT = 0.6
 # (Reader sets, embedded 270M model: 4 sentences point worse than 6, 8 as well as 6.)
 POINTED_SENTENCES = 6
 POINTED_WORDS = 2
+# The latest story is told in at least this many words of its lead (about what a news lede says in one sentence).
+LEDE_WORDS = 25
 
 # "Latest" as the thing asked for ("what's the latest on X", "latest news"), not as a word of the
 # question ("the latest census", "according to recent reports, how many ...", "who broke the news about").
@@ -306,6 +308,24 @@ def first_sentence(text: str) -> str:
     """
     sentences = text_sentences(text)
     return next((s for s in sentences if _whole_sentence(s)), sentences[0] if sentences else "")
+
+
+def story_lead(text: str, words: int = LEDE_WORDS, most: int = 2) -> str:
+    """An article's first whole sentence, and the next while the lead says fewer than `words` words: a lede that opens
+    with a hook ("Hollywood is getting back to work.") goes on to the sentence that says what happened.
+
+    >>> story_lead("Storm moves east\\nPack an umbrella for the weekend. The storm hit the coast on Monday. It left on Tuesday.")
+    'Pack an umbrella for the weekend. The storm hit the coast on Monday.'
+    >>> story_lead("The storm that hit the coast on Monday left 3,000 homes dark. Crews are at work.", words=10)
+    'The storm that hit the coast on Monday left 3,000 homes dark.'
+    """
+    lead = lead_sentences(text, most) or [first_sentence(text)]
+    said = lead[:1]
+    for sentence in lead[1:]:
+        if sum(len(s.split()) for s in said) >= words:
+            break
+        said.append(sentence)
+    return " ".join(said)
 
 
 def lead_sentences(text: str, count: int = 2) -> list[str]:
