@@ -36,7 +36,7 @@ def test_a_byline_name_is_never_an_answer_and_latest_never_opens_with_a_dateline
     assert answer.abstained or "council" in answer.text
     latest = services.qa.ask("What's new?")
     assert not latest.abstained
-    assert latest.citations[0].quote == "The city council approved a harbor budget of $4.2 million on Tuesday."
+    assert latest.citations[0].quote.startswith("The city council approved a harbor budget of $4.2 million on Tuesday.")
 
 
 def test_nothing_is_dropped_from_a_story_without_furniture():
