@@ -304,7 +304,7 @@ class QA(Runnable[QAInput, Answer]):
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, **context)
         lines, cited = [], []
         for number, (hit, first) in enumerate(zip(hits, first_passages(self.retriever.store, hits)), start=1):
-            opening = story_lead(first.text) if number == 1 else first_sentence(first.text)  # the latest, told
+            opening = story_lead(first.text) if number == 1 else first_sentence(first.text)  # the newest: its lead
             lines.append(marked(f"{hit.title or hit.article_id} ({hit.published or 'undated'}): {opening}", [number]))
             cited.append(Citation.of(hit, opening, chunk_id=first.chunk_id))
         return Answer(text="\n".join(lines), abstained=False, citations=tuple(cited), timings=timings, **context)

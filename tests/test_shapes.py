@@ -74,9 +74,11 @@ def test_latest_news_lists_the_newest_articles_first_with_headline_date_and_firs
     answer = towns.qa.ask("What is the latest news about the Elm Street bridge?")
     assert answer.kind == "latest" and not answer.abstained
     lines = answer.text.split("\n")
-    assert lines[0] == ("Bridge traffic doubles (2026-04-10): Traffic on the Elm Street bridge doubled in its first month. "
-                        "Commuters said the new route saves ten minutes. [1]")  # the latest story: its lead, a short one whole
-    assert lines[1] == "Riverton opens its new bridge (2026-03-02): Riverton opened the Elm Street bridge on Monday. [2]"
+    newest = ("Bridge traffic doubles (2026-04-10): Traffic on the Elm Street bridge doubled in its first month. "
+              "Commuters said the new route saves ten minutes. [1]")
+    assert lines[0] == newest  # the newest story: its lead (a short first sentence and the next)
+    assert lines[1] == ("Riverton opens its new bridge (2026-03-02): "
+                        "Riverton opened the Elm Street bridge on Monday. [2]")  # the others: their first sentence
     assert [c.article_id for c in answer.citations] == ["bridge-2", "bridge-1"]
 
 

@@ -314,8 +314,8 @@ def story_lead(text: str, words: int = LEDE_WORDS, most: int = 2) -> str:
     """An article's first whole sentence, and the next while the lead says fewer than `words` words: a lede that opens
     with a hook ("Hollywood is getting back to work.") goes on to the sentence that says what happened.
 
-    >>> story_lead("Storm moves east\\nPack an umbrella for the weekend. The storm hit the coast on Monday. It left on Tuesday.")
-    'Pack an umbrella for the weekend. The storm hit the coast on Monday.'
+    >>> story_lead("Pack an umbrella this week. The storm hit the coast on Monday. It left on Tuesday.")
+    'Pack an umbrella this week. The storm hit the coast on Monday.'
     >>> story_lead("The storm that hit the coast on Monday left 3,000 homes dark. Crews are at work.", words=10)
     'The storm that hit the coast on Monday left 3,000 homes dark.'
     """
