@@ -81,7 +81,7 @@ def test_killed_ingests_leave_exactly_the_corpus_after_a_rerun(tmp_path):
     final = fake_newsqa(home, "ingest", str(path))
     out, err = final.communicate(timeout=300)
     assert final.returncode == 0, err
-    assert killed >= KILLS * 3 // 4, f"only {killed} of {KILLS} runs were killed mid-ingest (a full one: {full_run:.1f} s)"
+    assert killed >= KILLS * 3 // 4, f"only {killed} of {KILLS} runs were killed mid-ingest (a run: {full_run:.1f} s)"
 
     check = fake_newsqa(home, "check")
     out, err = check.communicate(timeout=120)
