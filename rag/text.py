@@ -6,8 +6,8 @@ import string
 import unicodedata
 from collections.abc import Sequence
 
-__all__ = ["contains", "digits", "normalise_answer", "number_runs", "number_words_as_digits", "numbers_in", "trim_span",
-           "written_as"]
+__all__ = ["SCALES", "contains", "digits", "normalise_answer", "number_runs", "number_words_as_digits", "numbers_in",
+           "trim_span", "written_as"]
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?![\w])")
 
@@ -71,7 +71,7 @@ _UNITS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen".split())}
 _TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i > 1}
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
+SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
 # a number with digits, a word, a hyphen between words ("twenty-one", "three-year"), or other punctuation
 _NUMBER_TOKEN = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[A-Za-z]+|(?<=[A-Za-z])-(?=[A-Za-z])|[^\w\s]")
 
@@ -87,7 +87,7 @@ def number_runs(text: str, scales: bool = True) -> list[tuple[int, int, float, b
     """
     runs: list[tuple[int, int, float, bool]] = []
     state = {"total": 0.0, "current": 0.0, "last": None, "start": 0, "end": 0, "words": False}
-    known = {**_UNITS, **_TENS, **(_SCALES if scales else {"hundred": 100})}
+    known = {**_UNITS, **_TENS, **(SCALES if scales else {"hundred": 100})}
 
     def flush():
         if state["last"] is not None:
@@ -130,7 +130,7 @@ def _read_number_part(part: str, state: dict, flush, at: int) -> bool:
     elif part == "hundred":
         state.update(current=(state["current"] or 1) * 100, last="hundred", words=True)
     else:
-        state.update(total=state["total"] + (state["current"] or 1) * _SCALES[part], current=0.0, last="scale",
+        state.update(total=state["total"] + (state["current"] or 1) * SCALES[part], current=0.0, last="scale",
                      words=True)
     return True
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ingest.text import STOPWORDS, stem, words
 from rag.answer.evidence import Evidence
-from rag.text import MONTHS, WEEKDAYS, normalise_answer, number_words_as_digits, trim_span
+from rag.text import MONTHS, SCALES, WEEKDAYS, normalise_answer, number_words_as_digits, trim_span
 
 __all__ = [
     "Candidate", "agreement", "answer_type", "asked_roles", "asks_count", "candidate_key", "continuation",
@@ -57,7 +57,7 @@ _ROLE = re.compile(r"\b(?:the|its|their|his|her)\s+([a-z]+)\s+of\b")
 _COUNTED = re.compile(r"\bhow many\s+([\w'’-]+)", re.I)
 _COUNTED_WORDS = re.compile(r"\bhow many\s+(.*)", re.I)
 # The words that scale a number written before them.
-_SCALE_WORDS = {"hundred", "thousand", "million", "billion", "trillion", "percent"}
+_SCALE_WORDS = {*SCALES, "percent"}
 
 
 def asked_roles(question: str) -> set[str]:
