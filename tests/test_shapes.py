@@ -140,6 +140,38 @@ def test_a_question_about_the_future_is_answered_only_by_what_is_expected(make_s
     assert not answer.abstained and "Otters" in answer.text and answer.citations[0].article_id == "cup-2"
 
 
+def test_a_question_about_what_happened_is_not_answered_by_what_was_to_come(make_services):
+    from ingest import Article
+
+    services = make_services(" Dana Lee", " Sam Ortiz")
+    services.ingestor.ingest([Article("vote-1", "Council to pick a mayor", "The Riverton council will elect a new "
+                                      "mayor on Friday, council speaker Dana Lee said.", published="2026-05-01")])
+    early = services.qa.ask("Whom did the Riverton council elect as mayor?")
+    assert early.abstained  # the speaker is named, the mayor is not: the vote was still to come
+    services.ingestor.ingest([Article("vote-2", "Riverton has a new mayor", "The Riverton council elected Sam Ortiz as "
+                                      "mayor on Friday.", published="2026-05-02")])
+    answer = services.qa.ask("Whom did the Riverton council elect as mayor?")
+    assert not answer.abstained and "Sam Ortiz" in answer.text and answer.citations[0].article_id == "vote-2"
+
+
+def test_whether_something_happened_is_not_settled_by_a_sentence_that_says_it_is_to_come():
+    from ingest.store import Hit
+    from rag.answer.evidence import Evidence
+    from rag.answer.shapes import explanation
+    from rag.answer.terms import key_terms
+
+    question = "Did the Riverton ferry crews vote to accept the new contract?"
+    planned = ("Riverton ferry crews will vote on the new contract on Wednesday, their union said.",
+               "The new contract offer raises Riverton ferry crews' pay by 9% over three years.")
+    hit = Hit("f:0", "f", " ".join(planned), 0.7, 0, "Riverton ferry crews to vote", None, None, "2026-05-01")
+    evidence = [Evidence(text, hit, 0.6, 0.6, 0.8) for text in planned]
+    assert explanation(evidence, key_terms(question), question) == []  # the articles do not say whether they did
+    voted = "Riverton ferry crews voted to accept the new contract, ending the strike."
+    later = Hit("f:1", "f2", voted, 0.6, 0, "Ferry crews accept contract", None, None, "2026-05-04")
+    chosen = explanation(evidence + [Evidence(voted, later, 0.5, 0.5, 0.7)], key_terms(question), question)
+    assert chosen[0].text == voted and planned[0] not in [c.text for c in chosen]
+
+
 def test_what_happened_opens_with_the_lead_of_the_story_its_best_sentence_tells():
     from ingest.store import Hit
     from rag.answer.evidence import Evidence

@@ -69,8 +69,8 @@ def shown(span: Candidate, written: tuple[str, Evidence] | None) -> tuple[str, E
 
 def drafted_answer(draft: str, question: str, terms: KeyTerms, evidence: Sequence[Evidence]) -> tuple[str, Evidence] | None:
     """The LLM's short answer as an evidence sentence writes it, and that sentence, when the sentence holds it
-    word for word (up to case, punctuation and articles), is about what was asked, and the answer says more than
-    the question; None otherwise.
+    word for word (up to case, punctuation and articles), is about what was asked and fits its tense (as an eligible
+    span's must), and the answer says more than the question; None otherwise.
 
     Whether to answer is the scorer's call; what to answer, the draft's when it is grounded like this and
     neither it nor the best span is a number (the scorer checks what a number counts; the 270M model picks
@@ -83,7 +83,8 @@ def drafted_answer(draft: str, question: str, terms: KeyTerms, evidence: Sequenc
         return None  # compared as normalised, accents too: "Nestle" says nothing new after "What did Nestlé do?"
     for item in evidence[:SENTENCES]:
         if (item.overlap >= MIN_OVERLAP and f" {said} " in f" {normalise_answer(item.text)} "
-                and addresses(terms, item.hit) and speaks_to(question, terms, item.text)):
+                and addresses(terms, item.hit) and speaks_to(question, terms, item.text)
+                and tense_fits(question, item.text)):
             return written_as(item.text, said) or draft, item
     return None
 

@@ -11,7 +11,7 @@ from ingest.chunk import text_sentences
 from ingest.store import Hit
 from ingest.text import content_words
 from rag.answer.evidence import Evidence
-from rag.answer.terms import KeyTerms, addresses, says_when, speaks_to
+from rag.answer.terms import KeyTerms, addresses, asks_done, done_fits, says_done, says_when, speaks_to
 
 __all__ = ["DANGLING", "EXPLAIN_SENTENCES", "REASON", "KINDS", "explanation", "explanation_shape", "first_sentence", "lead_sentences", "newest",
            "question_kind", "story_lead", "topic"]
@@ -139,7 +139,9 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
     (`addresses`). A "why" prefers a sentence that gives a reason; "what happened" and "summarize" start from the
     story's lead (`leads`: the first sentences of the best articles; only of the article that holds the best sentence,
     or of the two best articles for a summary), then the other stories newest first. A yes-or-no question ("Are the
-    strikes over?") starts from the newest story its best sentences tell: that is where it is settled.
+    strikes over?") starts from the newest story its best sentences tell: that is where it is settled. Whether something
+    was done ("Did the crews vote to accept it?") is settled only by a sentence that says it was ("voted"), never by one
+    that says it is to come ("will vote", `done_fits`): without one, [] (the articles do not say whether it was).
 
     A "how ...?", or a "why" whose two best sentences give no reason in so many words ("because", "aimed to"), always
     says the sentence the LLM points at (`pointed`: its draft answer, given the first POINTED_SENTENCES sentences
@@ -150,16 +152,19 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
     named = {w for name in terms.names for w in name}
     asked = {w for w in content_words(_ASKING.sub(" ", question))
              if w not in named and w not in _QUESTION_WORDS and not says_when(w)}
+    whether = bool(_YES_OR_NO.match(question))
     usable, told = [], []
     for item in evidence:
         if not addresses(terms, item.hit) or not _whole_sentence(item.text) or _is_question(item.text, question) \
-                or item.overlap + item.similarity < MIN_EXPLAIN_SCORE:
+                or item.overlap + item.similarity < MIN_EXPLAIN_SCORE or whether and not done_fits(question, item.text):
             continue
         share = len(asked & content_words(item.text)) / len(asked) if asked else 0.0
         if asked and not share and item.similarity < SAYS_IT_OTHERWISE:
             continue  # it names the subject but says nothing of what is asked, in these words or others
         usable.append(item)
         told.append(share)
+    if whether and usable and asks_done(question) and not any(says_done(question, u.text) for u in usable):
+        return []  # the articles do not say whether it happened
     if likely and usable:  # scored over the whole evidence, as the model was fitted; the rest scores lowest
         probability = dict(zip((id(e) for e in evidence[:SENTENCE_POOL]), likely(list(evidence[:SENTENCE_POOL]))))
         base = [probability.get(id(item), -1.0) for item in usable]
@@ -167,7 +172,6 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
         base = [t + item.similarity + 0.3 * item.overlap for t, item in zip(told, usable)]
     ranked = sorted(((b + (REASON_BONUS if shape == "why" and REASON.search(item.text) else 0.0), item)
                      for b, item in zip(base, usable)), key=lambda pair: -pair[0])
-    whether = bool(_YES_OR_NO.match(question))
     stated = any(REASON.search(item.text) for _, item in ranked[:2])  # a reason in so many words
     if pointed and ranked and ((shape == "why" and not stated) or (shape == "how" and _HOW.match(question))):
         pick = _pointed_at(evidence, terms, question, pointed)

@@ -9,7 +9,8 @@ from ingest.store import Hit
 from ingest.text import STOPWORDS, content_words, stem
 from rag.text import MONTHS, WEEKDAYS
 
-__all__ = ["KeyTerms", "addresses", "key_terms", "says_when", "speaks_to", "tense_fits"]
+__all__ = ["KeyTerms", "addresses", "asks_done", "done_fits", "key_terms", "says_done", "says_when", "speaks_to",
+           "tense_fits"]
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # A one-word name that is a people's adjective ("European", "Syrian", "Chinese") describes, it does not name.
@@ -159,10 +160,94 @@ _STATES_FUTURE = re.compile(
     r"\bfavou?rites?\b|\bodds\b|\bforecast|\bpredict|\bproject(?:s|ed|ion)\b|\bexpect|\bupcoming\b|\bnext\b", re.I)
 
 
+# A question about what happened ("Whom did parliament elect?", "Did the union vote to strike?").
+_ASKS_DONE = re.compile(r"\b(?:did|didn[’']t)\b", re.I)
+# Where or when something happened is known before it does: "will take place in Davos" answers where it took place.
+_ASKS_PLAN = re.compile(r"^\W*(?:(?:and|so|but)\s+)?(?:where|when|what time|(?:on )?what (?:date|day))\b", re.I)
+# What says an event is yet to come (or only wanted) when its verb follows: a modal ("will elect", "would soon vote")
+# or a plan, a hope or a request ("is expected to raise", "asked the court to dismiss").
+_PENDING = re.compile(
+    r"\b(?:will|would|shall|could|might|may|must|can|ll|"
+    r"(?:plan|planned|plans|planning|expect|expected|set|scheduled|due|going|aim|aims|aimed|intend|intends|"
+    r"intended|vow|vowed|threaten|threatened|promise|promised|poised|likely|hope|hopes|hoped|seek|seeks|sought|"
+    r"propose|proposed|move|moved) to|"
+    r"(?:ask|asked|asking|urge|urged|want|wants|wanted|call|called|calling|petition|petitioned)\b"
+    r"(?:\s+[\w'’.,-]+){0,10}?\s+to)"
+    r"(?:\s+\w+ly|\s+(?:also|not|then|now|soon|still|again|formally|officially))?\s+$", re.I)
+
+
+def done_fits(question: str, sentence: str) -> bool:
+    """Whether a sentence can say that what a question asks about happened: for a "did" question, the first of its
+    verbs the sentence writes decides: as done ("elected", "voted") it can; only as what is yet to come or wanted
+    ("will elect", "is expected to vote", "asked the court to dismiss") it cannot. A sentence that writes none of
+    them in either way can (past forms the rule does not know, "said", "sent", are not ruled out). Where and when
+    are known before it happens ("It will take place in Davos" says where it took place), so they are not asked.
+
+    >>> asked = "Whom did parliament elect as president on July 20?"
+    >>> done_fits(asked, "Parliament will elect a new president on July 20, the speaker said."), \\
+    ...     done_fits(asked, "Parliament elected Ranil Wickremesinghe as president.")
+    (False, True)
+    >>> done_fits("Did Twitter agree to sell itself to Elon Musk?", "Twitter agreed to sell itself to Elon Musk.")
+    True
+    >>> done_fits("Did the Fed raise rates?", "The Fed is expected to raise rates."), \\
+    ...     done_fits("Did the court dismiss the case?", "Prosecutors asked the appeals court to dismiss the case."), \\
+    ...     done_fits("Did the judge send him to prison?", "The judge sent him to prison."), \\
+    ...     done_fits("Where did the forum take place?", "The forum will take place in Davos.")
+    (False, False, True, True)
+    """
+    return _done(question, sentence) is not False
+
+
+def asks_done(question: str) -> bool:
+    """Whether a question asks about something done ("Did the union vote?", "Whom did parliament elect?")."""
+    return bool(_ASKS_DONE.search(question))
+
+
+def says_done(question: str, sentence: str) -> bool:
+    """Whether a sentence writes one of a "did" question's verbs as done ("voted" for "Did the union vote to
+    strike?"): what settles whether it happened.
+
+    >>> says_done("Did the union vote to strike?", "The union voted to strike on Monday."), \\
+    ...     says_done("Did the union vote to strike?", "The union will vote on Monday.")
+    (True, False)
+    """
+    return _done(question, sentence) is True
+
+
+def _done(question: str, sentence: str) -> bool | None:
+    """For a "did" question: True when the first of its verbs a sentence writes is written as done, False when only
+    as to come, None when it writes none of them either way (or the question asks no "did")."""
+    found = _ASKS_DONE.search(question)
+    if not found or _ASKS_PLAN.match(question):
+        return None
+    said = [(m.group(0).lower(), m.start()) for m in re.finditer(r"[A-Za-z]+", sentence)]
+    for word in (w.lower() for w in re.findall(r"[A-Za-z]+", question[found.end():])):
+        if word in STOPWORDS or len(word) < 3:
+            continue
+        done = _done_forms(word)
+        for form, at in said:
+            if form in done:
+                return True
+            if form == word and _PENDING.search(sentence[:at]):
+                return False
+    return None
+
+
+def _done_forms(verb: str) -> set[str]:
+    """A verb's regular past forms ("vote": "voted"; "try": "tried"; "stop": "stopped")."""
+    forms = {verb + "d" if verb.endswith("e") else verb + "ed"}
+    if verb.endswith("y") and verb[-2:-1] not in ("a", "e", "o", "u"):
+        forms.add(verb[:-1] + "ied")
+    if len(verb) > 2 and verb[-1] not in "aeiouwxy" and verb[-2] in "aeiou" and verb[-3] not in "aeiou":
+        forms.add(verb + verb[-1] + "ed")
+    return forms
+
+
 def tense_fits(question: str, sentence: str) -> bool:
     """Whether a sentence can answer the question in time: a question about the future ("Who will win the final?")
     is answered only by a sentence that says what is expected or planned, not by one that happens to name the
-    teams ("Tickets for the final between Spain and Brazil cost $200.").
+    teams ("Tickets for the final between Spain and Brazil cost $200."); one about what happened ("Whom did parliament
+    elect?") not by a sentence that says it is yet to come (`done_fits`).
 
     >>> tense_fits("Who will win the final?", "Tickets for the final between Spain and Brazil cost $200.")
     False
@@ -173,4 +258,5 @@ def tense_fits(question: str, sentence: str) -> bool:
     >>> tense_fits("Which company announced it will cut 10,000 jobs?", "Microsoft is cutting 10,000 jobs.")  # asks the past
     True
     """
-    return not _ASKS_FUTURE.search(question) or bool(_STATES_FUTURE.search(sentence))
+    future = not _ASKS_FUTURE.search(question) or bool(_STATES_FUTURE.search(sentence))
+    return future and done_fits(question, sentence)
