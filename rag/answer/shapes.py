@@ -41,6 +41,10 @@ REDUNDANT = 0.6
 # (Reader sets, embedded 270M model: 4 sentences point worse than 6, 8 as well as 6.)
 POINTED_SENTENCES = 6
 POINTED_WORDS = 2
+# "Latest" lists the stories whose best passage the learned ranker finds at least this share as likely as the best
+# story's: the reader sets' stories of one topic score 0.3-0.6 of the best, stories that share a word with it ("a bird
+# flu outbreak in Texas" for "the measles outbreak in Texas") 0.07-0.21.
+ABOUT_SHARE = 0.25
 # The latest story is told in at least this many words of its lead (about what a news lede says in one sentence).
 LEDE_WORDS = 25
 
@@ -261,8 +265,9 @@ def _whole_sentence(text: str) -> bool:
 
 
 def newest(hits: Sequence[Hit], topic: str, terms: KeyTerms, as_of: date | None = None, limit: int = 3) -> list[Hit]:
-    """One passage per article about the topic (it names the topic's names and says something of the rest of it),
-    newest article first (undated ones last), none published after `as_of`: what was latest on the day asked.
+    """One passage per article about the topic (it names the topic's names and says something of the rest of it, and
+    the ranker finds it about as likely as the best story: ABOUT_SHARE), newest article first (undated ones last), none
+    published after `as_of`: what was latest on the day asked.
 
     >>> from ingest.store import Hit
     >>> from rag.answer.terms import key_terms
@@ -281,6 +286,15 @@ def newest(hits: Sequence[Hit], topic: str, terms: KeyTerms, as_of: date | None 
     ...              "2025-03-01")]
     >>> [h.article_id for h in newest(found, asked, key_terms(asked))]
     ['c']
+
+    A newer story that shares a word with the topic, but that the ranker finds far less likely, is another story:
+    >>> found = [Hit("m:c", "m", "Measles cases in Texas rose to 48.", 0.8, 0, "Measles outbreak grows in Texas", None,
+    ...              None, "2025-02-15", relevance=0.66),
+    ...          Hit("b:c", "b", "A Texas dairy worker caught bird flu in the outbreak.", 0.6, 0,
+    ...              "Bird flu outbreak in Texas", None, None, "2025-04-01", relevance=0.05)]
+    >>> asked = "measles outbreak in Texas"
+    >>> [h.article_id for h in newest(found, asked, key_terms(asked))]
+    ['m']
     """
     seen, found = set(), []
     day = as_of.isoformat() if as_of else None
@@ -289,6 +303,9 @@ def newest(hits: Sequence[Hit], topic: str, terms: KeyTerms, as_of: date | None 
                 and not (day and hit.published and hit.published[:10] > day)):
             seen.add(hit.article_id)
             found.append(hit)
+    best = max((h.relevance for h in found if h.relevance is not None), default=None)
+    if best is not None:  # a story the ranker finds far less likely than the best one is about something else
+        found = [h for h in found if h.relevance is None or h.relevance >= ABOUT_SHARE * best]
     headlined = [h for h in found if h.title and _headline_about(topic, terms, h)]
     found = headlined or found  # stories about the topic, when there are any, not stories that mention it
     dated = sorted((h for h in found if h.published), key=lambda h: h.published, reverse=True)
