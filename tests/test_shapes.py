@@ -172,6 +172,23 @@ def test_whether_something_happened_is_not_settled_by_a_sentence_that_says_it_is
     assert chosen[0].text == voted and planned[0] not in [c.text for c in chosen]
 
 
+def test_an_explanation_keeps_to_the_stories_the_ranker_finds_about_the_question():
+    from ingest.store import Hit
+    from rag.answer.evidence import Evidence
+    from rag.answer.shapes import explanation
+    from rag.answer.terms import key_terms
+
+    question = "Why did the Riverton pound fall?"
+    fund = Hit("f:0", "f", "The Riverton pound fell after the council announced unfunded tax cuts.", 0.6, 0,
+               "Riverton pound falls", None, None, "2026-05-01", relevance=0.7)
+    letter = Hit("n:0", "n", "The Riverton pound fell sharply because of fraud, a reader wrote.", 0.6, 0,
+                 "Letters: scams in Riverton", None, None, "2026-05-02", relevance=0.05)
+    evidence = [Evidence(letter.text, letter, 0.8, 0.8, 0.9), Evidence(fund.text, fund, 0.6, 0.6, 0.7)]
+    assert [c.hit.article_id for c in explanation(evidence, key_terms(question), question)] == ["f"]
+    fair = [Evidence(e.text, replace(e.hit, relevance=0.5), e.overlap, e.score, e.similarity) for e in evidence]
+    assert {c.hit.article_id for c in explanation(fair, key_terms(question), question)} == {"f", "n"}
+
+
 def test_what_happened_opens_with_the_lead_of_the_story_its_best_sentence_tells():
     from ingest.store import Hit
     from rag.answer.evidence import Evidence

@@ -3,7 +3,7 @@ holds it), an explanation (the few sentences of the articles that bear on it, ea
 latest news on a topic (the newest articles, headline and first sentence)."""
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -167,6 +167,9 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
             continue  # it names the subject but says nothing of what is asked, in these words or others
         usable.append(item)
         told.append(share)
+    about = _about_the_topic(item.hit for item in evidence)  # not a sentence of another story that shares words
+    told = [t for t, item in zip(told, usable) if item.hit.article_id in about]
+    usable = [item for item in usable if item.hit.article_id in about]
     if whether and usable and asks_done(question) and not any(says_done(question, u.text) for u in usable):
         return []  # the articles do not say whether it happened
     if likely and usable:  # scored over the whole evidence, as the model was fitted; the rest scores lowest
@@ -204,6 +207,20 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
         chosen += unit
     return _in_reading_order(chosen, newest_first=whether or shape in ("happened", "summary"),
                              first={e.hit.article_id for e in opening if e in chosen})
+
+
+def _about_the_topic(hits: Iterable[Hit]) -> set[str]:
+    """The articles of these passages that the ranker finds at least ABOUT_SHARE as likely (their best passage) as the
+    best article: the stories about what is asked, not the ones that share a word with it; all of them when the
+    passages have no ranker's relevance."""
+    hits = list(hits)
+    if any(hit.relevance is None for hit in hits):
+        return {hit.article_id for hit in hits}
+    best: dict[str, float] = {}
+    for hit in hits:
+        best[hit.article_id] = max(best.get(hit.article_id, 0.0), hit.relevance)
+    top = max(best.values(), default=0.0)
+    return {article for article, relevance in best.items() if relevance >= ABOUT_SHARE * top}
 
 
 def _pointed_at(evidence: Sequence[Evidence], terms: KeyTerms, question: str,
@@ -303,9 +320,8 @@ def newest(hits: Sequence[Hit], topic: str, terms: KeyTerms, as_of: date | None 
                 and not (day and hit.published and hit.published[:10] > day)):
             seen.add(hit.article_id)
             found.append(hit)
-    best = max((h.relevance for h in found if h.relevance is not None), default=None)
-    if best is not None:  # a story the ranker finds far less likely than the best one is about something else
-        found = [h for h in found if h.relevance is None or h.relevance >= ABOUT_SHARE * best]
+    about = _about_the_topic(found)  # a story the ranker finds far less likely than the best one is another story
+    found = [h for h in found if h.article_id in about]
     headlined = [h for h in found if h.title and _headline_about(topic, terms, h)]
     found = headlined or found  # stories about the topic, when there are any, not stories that mention it
     dated = sorted((h for h in found if h.published), key=lambda h: h.published, reverse=True)
