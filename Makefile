@@ -73,10 +73,11 @@ UNANSWERABLE_GATES := --min abstention_accuracy=91
 # Since "latest" tells the newest story by its lead and a doubted number is kept only for a count (2026-12-07, AMD EPYC
 # with avx512_bf16): contains 65.2 (30 of 46), abstention 80.0, median 59.0 words; gates raised 58 -> 63 and 72 -> 76.
 # Since what happened is not answered by what was to come ("will elect", `done_fits`; 2026-12-07, EPYC): abstention
-# 88.0 (22 of 25), default and --strict; gates raised 76 -> 84.
-READER_NEWS_GATES := --min contains=63 --min abstention_accuracy=84 --min answer_words_p50=15 --max answer_words_p50=60
-# With --strict (the support check, README "Abstention's limit"): abstention 88.0, contains 65.2 (2026-12-07, EPYC).
-STRICT_READER_NEWS_GATES := --min contains=63 --min abstention_accuracy=84
+# 88.0 (22 of 25), default and --strict; gates raised 76 -> 84. Since explanations keep to the stories the ranker
+# finds about the question (ABOUT_SHARE): contains 67.4 (31 of 46), default and --strict; gates raised 63 -> 65.
+READER_NEWS_GATES := --min contains=65 --min abstention_accuracy=84 --min answer_words_p50=15 --max answer_words_p50=60
+# With --strict (the support check, README "Abstention's limit"): abstention 88.0, contains 67.4 (2026-12-07, EPYC).
+STRICT_READER_NEWS_GATES := --min contains=65 --min abstention_accuracy=84
 # Follow-ups: 50 on the Xeon with AMX, 40 on an AMD EPYC with avx512_bf16 for the same code (f274fa5: "Where was the
 # plane headed?" is answered "Honolulu" on one and "Kentucky" on the other), so the gate keeps one question of slack
 # below the EPYC's 40 (lowered 40 -> 30 on 2026-12-07).
