@@ -41,9 +41,9 @@ REDUNDANT = 0.6
 # (Reader sets, embedded 270M model: 4 sentences point worse than 6, 8 as well as 6.)
 POINTED_SENTENCES = 6
 POINTED_WORDS = 2
-# "Latest" lists the stories whose best passage the learned ranker finds at least this share as likely as the best
-# story's: the reader sets' stories of one topic score 0.3-0.6 of the best, stories that share a word with it ("a bird
-# flu outbreak in Texas" for "the measles outbreak in Texas") 0.07-0.21.
+# "Latest" and explanations tell the stories whose best passage the learned ranker finds at least this share as likely
+# as the best story's: the reader sets' stories of one topic score 0.3-0.6 of the best, stories that share a word with
+# it ("a bird flu outbreak in Texas" for "the measles outbreak in Texas") 0.07-0.21.
 ABOUT_SHARE = 0.25
 # The latest story is told in at least this many words of its lead (about what a news lede says in one sentence).
 LEDE_WORDS = 25
