@@ -155,6 +155,7 @@ def test_a_question_about_what_happened_is_not_answered_by_what_was_to_come(make
 
 
 def test_whether_something_happened_is_not_settled_by_a_sentence_that_says_it_is_to_come():
+    from ingest.chunk import text_sentences
     from ingest.store import Hit
     from rag.answer.evidence import Evidence
     from rag.answer.shapes import explanation
@@ -170,6 +171,16 @@ def test_whether_something_happened_is_not_settled_by_a_sentence_that_says_it_is
     later = Hit("f:1", "f2", voted, 0.6, 0, "Ferry crews accept contract", None, None, "2026-05-04")
     chosen = explanation(evidence + [Evidence(voted, later, 0.5, 0.5, 0.7)], key_terms(question), question)
     assert chosen[0].text == voted and planned[0] not in [c.text for c in chosen]
+    won = "Did the Riverton Otters win the cup final?"
+    final = Hit("o:0", "o", "Riverton Otters fans filled the cup final stadium on Sunday. The Riverton Otters won the "
+                "cup final 2-1.", 0.7, 0, "Otters win", None, None, "2026-05-03")
+    crowd, result = (Evidence(text, final, 0.6, 0.6, 0.8) for text in text_sentences(final.text))
+    assert [c.text for c in explanation([crowd], key_terms(won), won)] == [crowd.text]  # says neither: not declined
+    hope = "Riverton Otters fans hope the Otters will win the cup final."
+    hoped = Evidence(hope, Hit("h:0", "h", hope, 0.7, 0, "Otters in the final", None, None, "2026-05-01"),
+                     0.6, 0.6, 0.9)
+    assert explanation([hoped, crowd], key_terms(won), won) == []  # only that it is to come
+    assert result.text in [c.text for c in explanation([hoped, crowd, result], key_terms(won), won)]  # "won" is done
 
 
 def test_an_explanation_keeps_to_the_stories_the_ranker_finds_about_the_question():

@@ -11,7 +11,7 @@ from ingest.chunk import text_sentences
 from ingest.store import Hit
 from ingest.text import content_words
 from rag.answer.evidence import Evidence
-from rag.answer.terms import KeyTerms, addresses, asks_done, done_fits, says_done, says_when, speaks_to
+from rag.answer.terms import KeyTerms, addresses, done_fits, says_done, says_when, speaks_to
 
 __all__ = ["DANGLING", "EXPLAIN_SENTENCES", "REASON", "KINDS", "explanation", "explanation_shape", "first_sentence", "lead_sentences", "newest",
            "question_kind", "story_lead", "topic"]
@@ -144,8 +144,8 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
     story's lead (`leads`: the first sentences of the best articles; only of the article that holds the best sentence,
     or of the two best articles for a summary), then the other stories newest first. A yes-or-no question ("Are the
     strikes over?") starts from the newest story its best sentences tell: that is where it is settled. Whether something
-    was done ("Did the crews vote to accept it?") is settled only by a sentence that says it was ("voted"), never by one
-    that says it is to come ("will vote", `done_fits`): without one, [] (the articles do not say whether it was).
+    was done ("Did the crews vote to accept it?") is never settled by a sentence that says it is to come ("will vote",
+    `done_fits`): when the articles say so and no sentence says it was done ("voted"), [] (they do not say whether).
 
     A "how ...?", or a "why" whose two best sentences give no reason in so many words ("because", "aimed to"), always
     says the sentence the LLM points at (`pointed`: its draft answer, given the first POINTED_SENTENCES sentences
@@ -156,11 +156,14 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
     named = {w for name in terms.names for w in name}
     asked = {w for w in content_words(_ASKING.sub(" ", question))
              if w not in named and w not in _QUESTION_WORDS and not says_when(w)}
-    whether = bool(_YES_OR_NO.match(question))
+    whether, to_come = bool(_YES_OR_NO.match(question)), False
     usable, told = [], []
     for item in evidence:
         if not addresses(terms, item.hit) or not _whole_sentence(item.text) or _is_question(item.text, question) \
-                or item.overlap + item.similarity < MIN_EXPLAIN_SCORE or whether and not done_fits(question, item.text):
+                or item.overlap + item.similarity < MIN_EXPLAIN_SCORE:
+            continue
+        if whether and not done_fits(question, item.text):
+            to_come = True  # it says what was asked is still to come ("they will vote")
             continue
         share = len(asked & content_words(item.text)) / len(asked) if asked else 0.0
         if asked and not share and item.similarity < SAYS_IT_OTHERWISE:
@@ -170,8 +173,8 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
     about = _about_the_topic(item.hit for item in evidence)  # not a sentence of another story that shares words
     told = [t for t, item in zip(told, usable) if item.hit.article_id in about]
     usable = [item for item in usable if item.hit.article_id in about]
-    if whether and usable and asks_done(question) and not any(says_done(question, u.text) for u in usable):
-        return []  # the articles do not say whether it happened
+    if to_come and not any(says_done(question, u.text) for u in usable):
+        return []  # the articles say it is to come, never that it was: they do not say whether it happened
     if likely and usable:  # scored over the whole evidence, as the model was fitted; the rest scores lowest
         probability = dict(zip((id(e) for e in evidence[:SENTENCE_POOL]), likely(list(evidence[:SENTENCE_POOL]))))
         base = [probability.get(id(item), -1.0) for item in usable]

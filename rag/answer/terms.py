@@ -9,7 +9,7 @@ from ingest.store import Hit
 from ingest.text import STOPWORDS, content_words, stem
 from rag.text import MONTHS, WEEKDAYS
 
-__all__ = ["KeyTerms", "addresses", "asks_done", "done_fits", "key_terms", "says_done", "says_when", "speaks_to",
+__all__ = ["KeyTerms", "addresses", "done_fits", "key_terms", "says_done", "says_when", "speaks_to",
            "tense_fits"]
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
@@ -198,18 +198,15 @@ def done_fits(question: str, sentence: str) -> bool:
     return _done(question, sentence) is not False
 
 
-def asks_done(question: str) -> bool:
-    """Whether a question asks about something done ("Did the union vote?", "Whom did parliament elect?")."""
-    return bool(_ASKS_DONE.search(question))
-
-
 def says_done(question: str, sentence: str) -> bool:
     """Whether a sentence writes one of a "did" question's verbs as done ("voted" for "Did the union vote to
     strike?"): what settles whether it happened.
 
     >>> says_done("Did the union vote to strike?", "The union voted to strike on Monday."), \\
-    ...     says_done("Did the union vote to strike?", "The union will vote on Monday.")
-    (True, False)
+    ...     says_done("Did the union vote to strike?", "The union will vote on Monday."), \\
+    ...     says_done("Did the Otters win the final?", "The Otters won the final 2-1."), \\
+    ...     says_done("Did the storm hit the coast?", "The storm will hit the coast tonight.")
+    (True, False, True, False)
     """
     return _done(question, sentence) is True
 
@@ -226,16 +223,32 @@ def _done(question: str, sentence: str) -> bool | None:
             continue
         done = _done_forms(word)
         for form, at in said:
-            if form in done:
-                return True
             if form == word and _PENDING.search(sentence[:at]):
                 return False
+            if form in done:
+                return True
     return None
 
 
+# The past forms of irregular verbs news often asks about ("Did the Eagles win?": "won").
+_IRREGULAR = {
+    "beat": "beat", "become": "became", "begin": "began begun", "break": "broke broken", "bring": "brought",
+    "build": "built", "buy": "bought", "catch": "caught", "choose": "chose chosen", "come": "came", "cut": "cut",
+    "drive": "drove driven", "fall": "fell fallen", "feel": "felt", "fight": "fought", "find": "found", "flee": "fled",
+    "fly": "flew flown", "get": "got gotten", "give": "gave given", "go": "went gone", "grow": "grew grown",
+    "hit": "hit", "hold": "held", "keep": "kept", "know": "knew known", "lead": "led", "leave": "left", "lose": "lost",
+    "make": "made", "meet": "met", "pay": "paid", "put": "put", "quit": "quit", "rise": "rose risen", "run": "ran",
+    "say": "said", "see": "saw seen", "sell": "sold", "send": "sent", "shoot": "shot", "sink": "sank sunk",
+    "speak": "spoke spoken", "spend": "spent", "stand": "stood", "steal": "stole stolen", "strike": "struck",
+    "take": "took taken", "tell": "told", "think": "thought", "throw": "threw thrown", "win": "won",
+    "write": "wrote written",
+}
+
+
 def _done_forms(verb: str) -> set[str]:
-    """A verb's regular past forms ("vote": "voted"; "try": "tried"; "stop": "stopped")."""
-    forms = {verb + "d" if verb.endswith("e") else verb + "ed"}
+    """A verb's past forms: regular ("vote": "voted"; "try": "tried"; "stop": "stopped") or, for the common irregular
+    ones, its own ("win": "won"; "hit": "hit", which "will hit" still says is to come)."""
+    forms = {verb + "d" if verb.endswith("e") else verb + "ed", *_IRREGULAR.get(verb, "").split()}
     if verb.endswith("y") and verb[-2:-1] not in ("a", "e", "o", "u"):
         forms.add(verb[:-1] + "ied")
     if len(verb) > 2 and verb[-1] not in "aeiouwxy" and verb[-2] in "aeiou" and verb[-3] not in "aeiou":
