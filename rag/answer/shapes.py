@@ -157,6 +157,7 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
     asked = {w for w in content_words(_ASKING.sub(" ", question))
              if w not in named and w not in _QUESTION_WORDS and not says_when(w)}
     whether, to_come = bool(_YES_OR_NO.match(question)), False
+    about = _about_the_topic(item.hit for item in evidence)  # not a sentence of another story that shares words
     usable, told = [], []
     for item in evidence:
         if not addresses(terms, item.hit) or not _whole_sentence(item.text) or _is_question(item.text, question) \
@@ -166,13 +167,10 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
             to_come = True  # it says what was asked is still to come ("they will vote")
             continue
         share = len(asked & content_words(item.text)) / len(asked) if asked else 0.0
-        if asked and not share and item.similarity < SAYS_IT_OTHERWISE:
-            continue  # it names the subject but says nothing of what is asked, in these words or others
+        if item.hit.article_id not in about or asked and not share and item.similarity < SAYS_IT_OTHERWISE:
+            continue  # another story, or it names the subject but says nothing of what is asked (in any words)
         usable.append(item)
         told.append(share)
-    about = _about_the_topic(item.hit for item in evidence)  # not a sentence of another story that shares words
-    told = [t for t, item in zip(told, usable) if item.hit.article_id in about]
-    usable = [item for item in usable if item.hit.article_id in about]
     if to_come and not any(says_done(question, u.text) for u in usable):
         return []  # the articles say it is to come, never that it was: they do not say whether it happened
     if likely and usable:  # scored over the whole evidence, as the model was fitted; the rest scores lowest

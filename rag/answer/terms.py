@@ -4,6 +4,7 @@ whose passage mentions none of the names, or not the year asked about, answers s
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ingest.store import Hit
 from ingest.text import STOPWORDS, content_words, stem
@@ -180,7 +181,7 @@ def done_fits(question: str, sentence: str) -> bool:
     """Whether a sentence can say that what a question asks about happened: for a "did" question, the first of its
     verbs the sentence writes decides: as done ("elected", "voted") it can; only as what is yet to come or wanted
     ("will elect", "is expected to vote", "asked the court to dismiss") it cannot. A sentence that writes none of
-    them in either way can (past forms the rule does not know, "said", "sent", are not ruled out). Where and when
+    them in either way can (an irregular past outside `_IRREGULAR` is not ruled out). Where and when
     are known before it happens ("It will take place in Davos" says where it took place), so they are not asked.
 
     >>> asked = "Whom did parliament elect as president on July 20?"
@@ -211,9 +212,11 @@ def says_done(question: str, sentence: str) -> bool:
     return _done(question, sentence) is True
 
 
+@lru_cache(maxsize=1024)
 def _done(question: str, sentence: str) -> bool | None:
     """For a "did" question: True when the first of its verbs a sentence writes is written as done, False when only
-    as to come, None when it writes none of them either way (or the question asks no "did")."""
+    as to come, None when it writes none of them either way (or the question asks no "did"). Cached: every candidate
+    span of a sentence asks it again (`tense_fits` in `rag.answer.factoid.eligible`)."""
     found = _ASKS_DONE.search(question)
     if not found or _ASKS_PLAN.match(question):
         return None
