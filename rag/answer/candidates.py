@@ -58,6 +58,8 @@ _COUNTED = re.compile(r"\bhow many\s+([\w'’-]+)", re.I)
 _COUNTED_WORDS = re.compile(r"\bhow many\s+(.*)", re.I)
 # The words that scale a number written before them.
 _SCALE_WORDS = {*SCALES, "percent"}
+# A number that is a share of something, not a count of it.
+_SHARE = re.compile(r"%|\bper ?cent\b", re.I)
 
 
 def asked_roles(question: str) -> set[str]:
@@ -298,18 +300,24 @@ def proximity(candidate: Candidate, asked: set[str]) -> float:
 
 def counts_what_is_asked(question: str, candidate: Candidate) -> bool:
     """For "how many X" and a number, whether the number counts X: false only when the words right
-    after it name something else ("28 attackers" does not answer "how many fighters"). Other questions
-    and candidates, and numbers followed by no noun ("104 were caught"), pass.
+    after it name something else ("28 attackers" does not answer "how many fighters"), or when it is a share
+    ("13%" of the stores is not how many stores). Other questions and candidates, and numbers followed by no noun
+    ("104 were caught"), pass.
 
     >>> from rag.answer.evidence import Evidence
     >>> said = Evidence("7 Kurdish fighters and 28 attackers were killed; 104 were caught.", None, 0.5, 0.5)
     >>> [counts_what_is_asked("How many fighters were killed?", Candidate(t, "number", said, said.text.index(t)))
     ...  for t in ("7", "28", "104")]
     [True, False, True]
+    >>> share = Evidence("It will close 13% of its stores.", None, 0.5, 0.5)
+    >>> counts_what_is_asked("How many stores will close?", Candidate("13%", "number", share, 15))
+    False
     """
     counted = _COUNTED_WORDS.search(question)
     if candidate.kind != "number" or not counted:
         return True
+    if _SHARE.search(candidate.text):
+        return False
     asked = {stem(w) for w in _leading_content(counted.group(1))}
     unit = {stem(w) for w in _leading_content(candidate.evidence.text[candidate.start + len(candidate.text):])}
     return not asked or not unit or bool(asked & unit)
