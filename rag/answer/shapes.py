@@ -178,8 +178,8 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
         base = [probability.get(id(item), -1.0) for item in usable]
     else:
         base = [t + item.similarity + 0.3 * item.overlap for t, item in zip(told, usable)]
-    ranked = sorted(((b + (REASON_BONUS if shape == "why" and REASON.search(item.text) else 0.0), item)
-                     for b, item in zip(base, usable)), key=lambda pair: -pair[0])
+    ranked = sorted(((b + (REASON_BONUS if shape == "why" and (share or not asked) and REASON.search(item.text) else 0.0), item)
+                     for b, share, item in zip(base, told, usable)), key=lambda pair: -pair[0])
     stated = any(REASON.search(item.text) for _, item in ranked[:2])  # a reason in so many words
     if pointed and ranked and ((shape == "why" and not stated) or (shape == "how" and _HOW.match(question))):
         pick = _pointed_at(evidence, terms, question, pointed)
