@@ -82,6 +82,9 @@ _WHY = re.compile(_REQUEST + r"(?:why|how come|what (?:caused|led to|(?:was|is) 
 # Words that give a reason (not "since" or "after": they mostly give a time).
 REASON = re.compile(r"\b(because|due to|in an attempt|in order to|so that|as a result|aimed|in protest|to protest|"
                      r"in response|citing|blamed|the reason|caused by|seeking to|trying to|in a bid)\b", re.I)
+# A sentence that announces what follows ("Here's what we know about ...", a linked story's "UPS plane crash: Here's
+# what we know ..."), unless it goes on to say it after a colon ("Here's the deal: ...").
+_SIGNPOST = re.compile(r"(?:^|:\s)[\"“‘']?Here(?:'s|’s| is| are)\b(?![^:]*:\s*\S)")
 _QUESTION_WORDS = {"why", "how", "what", "happen", "caus", "reason", "led", "explain", "describ", "summariz", "tell"}
 
 
@@ -268,17 +271,21 @@ def _in_reading_order(chosen: Sequence[Evidence], newest_first: bool = False,
 
 
 def _whole_sentence(text: str) -> bool:
-    """A sentence of the story, not a heading, a question or a fragment: it ends like a statement, says a few words
-    and does not open with punctuation (a caption whose name the page left out: ", the pilot from Pomona, who flew
-    ..."). A question is a subheading or a link to another story ("Which airlines had the most on-time arrivals?").
+    """A sentence of the story, not a heading, a question, a signpost or a fragment: it ends like a statement, says a
+    few words and does not open with punctuation (a caption whose name the page left out: ", the pilot from Pomona, who
+    flew ..."). A question is a subheading or a link to another story ("Which airlines had the most on-time
+    arrivals?"); a signpost announces what follows and says none of it ("Here's what we know about the arrest.").
 
     >>> _whole_sentence("The pilot flew to space in 2020."), _whole_sentence(", the pilot from Pomona, who flew.")
     (True, False)
     >>> _whole_sentence("Which airlines had the most on-time arrivals in 2022?")
     False
+    >>> [_whole_sentence(s) for s in ("Here's a timeline of the bankruptcy.", "Plane crash: Here's what we know so far.",
+    ...  "Here's the deal: fraud is rampant.")]
+    [False, False, True]
     """
     text = text.strip()
-    return len(text.split()) >= 5 and not re.match(r"[,;:.)\]}–—-]", text) \
+    return len(text.split()) >= 5 and not re.match(r"[,;:.)\]}–—-]", text) and not _SIGNPOST.search(text) \
         and bool(re.search(r"[.!…][\"”’')\]]*$", text))
 
 
