@@ -259,12 +259,21 @@ def _done_forms(verb: str) -> set[str]:
     return forms
 
 
+_YEAR = re.compile(r"(?<![\d,.$])\b(?:19|20)\d\d\b(?!,\d)")  # a year, not "2,020" or "$2000"
+
+
 def tense_fits(question: str, sentence: str) -> bool:
     """Whether a sentence can answer the question in time: a question about the future ("Who will win the final?")
     is answered only by a sentence that says what is expected or planned, not by one that happens to name the
     teams ("Tickets for the final between Spain and Brazil cost $200."); one about what happened ("Whom did parliament
-    elect?") not by a sentence that says it is yet to come (`done_fits`).
+    elect?") not by a sentence that says it is yet to come (`done_fits`); one that names its years not by a sentence
+    whose years all come before them (what was told of October 2021 is not what happened in December 2022).
 
+    >>> tense_fits("How much did the December 2022 meltdown cost the airline?",
+    ...            "In October 2021, the airline canceled 2,000 flights, costing it $75 million.")
+    False
+    >>> tense_fits("Who was elected in 2022?", "Lee, first elected in 2018, won again in 2022.")
+    True
     >>> tense_fits("Who will win the final?", "Tickets for the final between Spain and Brazil cost $200.")
     False
     >>> tense_fits("Who will win the final?", "Brazil is favored to win the final on Sunday.")
@@ -275,4 +284,5 @@ def tense_fits(question: str, sentence: str) -> bool:
     True
     """
     future = not _ASKS_FUTURE.search(question) or bool(_STATES_FUTURE.search(sentence))
-    return future and done_fits(question, sentence)
+    asked, told = ({int(y) for y in _YEAR.findall(text)} for text in (question, sentence))
+    return future and done_fits(question, sentence) and not (asked and told and max(told) < min(asked))
