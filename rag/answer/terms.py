@@ -212,11 +212,21 @@ def says_done(question: str, sentence: str) -> bool:
     return _done(question, sentence) is True
 
 
+_PARENTHESES = re.compile(r"\s*\([^()]*\)")
+
+
 @lru_cache(maxsize=1024)
 def _done(question: str, sentence: str) -> bool | None:
     """For a "did" question: True when the first of its verbs a sentence writes is written as done, False when only
     as to come, None when it writes none of them either way (or the question asks no "did"). Cached: every candidate
-    span of a sentence asks it again (`tense_fits` in `rag.answer.factoid.eligible`)."""
+    span of a sentence asks it again (`tense_fits` in `rag.answer.factoid.eligible`). Only the question's own verbs
+    count, not those of what it says in parentheses (a follow-up's earlier turn: "Did the pound recover? (about: What
+    caused the pound to plunge?)" is settled by "recovered", never by "plunged").
+
+    >>> _done("Did the pound recover? (about: What caused the pound to plunge?)", "The pound plunged 5%.") is None
+    True
+    """
+    question = _PARENTHESES.sub("", question)
     found = _ASKS_DONE.search(question)
     if not found or _ASKS_PLAN.match(question):
         return None
