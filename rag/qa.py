@@ -40,6 +40,7 @@ from rag.answer.shapes import (
     first_sentence,
     newest,
     question_kind,
+    still_to_come,
     story_lead,
     topic,
 )
@@ -58,6 +59,8 @@ __all__ = ["QA", "check_question"]
 log = logging.getLogger("newsqa.qa")
 
 _DRAFT = CANDIDATE_FEATURES.index("draft")  # the column of a candidate's agreement with the LLM's draft
+# Declining whether something was done when the articles only say it is to come; the sentence that says so follows.
+STILL_TO_COME = "The articles do not say that it happened; the newest of them says it is still to come:"
 
 
 def check_question(question: object, max_chars: int = 2000) -> str:
@@ -161,11 +164,13 @@ class QA(Runnable[QAInput, Answer]):
         elif getattr(self.llm, "writes", False) and (written := self._written(query, hits, started, retrieved_at, context)):
             yield written
         elif kind == "explanatory":
-            chosen = explanation(self.evidence(search, hits, vector), key_terms(query), query,
+            evidence, terms = self.evidence(search, hits, vector), key_terms(query)
+            chosen = explanation(evidence, terms, query,
                                  leads=leads(self.retriever.store, search, hits, count=len(hits))
                                  if explanation_shape(query) in ("happened", "summary") else (),
                                  likely=self._sentence_model(query), pointed=self._pointer(query))
-            yield self._explained(chosen, _timings(started, retrieved_at), context)
+            yield self._explained(chosen, _timings(started, retrieved_at), context,
+                                  pending=None if chosen else still_to_come(evidence, terms, query))
         else:
             evidence = self.evidence(query, hits, vector)
             draft = self.llm.invoke(self.llm.prompt(query, evidence), stop=["\n"]) if evidence else ""
@@ -289,8 +294,13 @@ class QA(Runnable[QAInput, Answer]):
         return Answer(text=text, abstained=False, citations=tuple(quotes[a] for a in articles),
                       timings=_timings(started, retrieved_at), draft=reply, **context)
 
-    def _explained(self, chosen: Sequence[Evidence], timings, context) -> Answer:
-        """The chosen sentences, each followed by the number of its article's citation."""
+    def _explained(self, chosen: Sequence[Evidence], timings, context, pending: Evidence | None = None) -> Answer:
+        """The chosen sentences, each followed by the number of its article's citation. None chosen: the articles do
+        not say; when what was asked is still to come in them (`pending`), that is said, and where."""
+        if not chosen and pending is not None:
+            text, cited = numbered([pending])
+            return Answer(text=f"{STILL_TO_COME} {text}",
+                          abstained=True, citations=cited, timings=timings, **context)
         if not chosen:
             return Answer(text=NOT_FOUND, abstained=True, timings=timings, **context)
         text, cited = numbered(chosen)

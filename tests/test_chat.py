@@ -72,6 +72,13 @@ def test_abstention_is_shown_plainly():
     assert md == "_The articles do not say\\._"
 
 
+def test_a_declined_answer_that_says_what_the_articles_say_instead_shows_its_source_once():
+    said = "The articles do not say that it happened; the newest of them says it is still to come: About 3,000 homes lost power. [1]"
+    md = answer_markdown(Answer("q", said, True, (CITATION,)))
+    assert md.startswith("_The articles do not say that it happened") and "1. [Storm hits coast]" in md
+    assert md.count("lost power") == 1
+
+
 def test_document_text_cannot_inject_markup_or_links():
     hostile = Citation("a2", "<img src=x onerror=alert(1)>", "javascript:alert(1)", None, "a2:x",
                        "[click me](http://evil.example) <script>alert(1)</script>", 0.5)

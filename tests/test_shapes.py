@@ -183,6 +183,24 @@ def test_whether_something_happened_is_not_settled_by_a_sentence_that_says_it_is
     assert result.text in [c.text for c in explanation([hoped, crowd, result], key_terms(won), won)]  # "won" is done
 
 
+def test_whether_it_happened_is_declined_with_the_sentence_that_says_it_is_to_come(make_services):
+    from ingest import Article
+    from rag.qa import STILL_TO_COME
+
+    services = make_services(" yes", " yes")
+    planned = "Riverton ferry crews will vote on the new contract on Wednesday, their union said."
+    services.ingestor.ingest([Article("ferry-1", "Ferry crews to vote", planned + " The new contract offer raises "
+                                      "Riverton ferry crews' pay by 9% over three years.", published="2026-05-01")])
+    question = "Did the Riverton ferry crews vote to accept the new contract?"
+    early = services.qa.ask(question)
+    assert early.abstained and early.text == f"{STILL_TO_COME} {planned} [1]"
+    assert [c.quote for c in early.citations] == [planned]
+    services.ingestor.ingest([Article("ferry-2", "Ferry crews accept contract", "Riverton ferry crews voted to accept "
+                                      "the new contract on Wednesday, ending the strike.", published="2026-05-04")])
+    answer = services.qa.ask(question)
+    assert not answer.abstained and "voted to accept" in answer.text and answer.citations[0].article_id == "ferry-2"
+
+
 def test_an_explanation_keeps_to_the_stories_the_ranker_finds_about_the_question():
     from ingest.store import Hit
     from rag.answer.evidence import Evidence

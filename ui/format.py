@@ -89,8 +89,9 @@ def answer_markdown(answer: Answer) -> str:
     and, for a follow-up, the standalone question it was asked as."""
     parts = [f"_Asked as: {escape_markdown(answer.query)}_"] if answer.query else []
     shown_quotes = 0
-    if answer.abstained:
+    if answer.abstained:  # with a source only when it says what the articles say instead (quoted in the text)
         parts.append(f"_{escape_markdown(answer.text)}_")
+        shown_quotes = len(answer.citations)
     elif answer.kind == "latest":
         parts.append("\n".join(f"- **{escape_markdown(c.title or c.article_id)}** · {escape_markdown(human_date(c.published))}"
                                f" — {escape_markdown(c.quote)} \\[{n}\\]" for n, c in enumerate(answer.citations, start=1)))

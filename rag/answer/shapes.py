@@ -14,7 +14,7 @@ from rag.answer.evidence import Evidence
 from rag.answer.terms import KeyTerms, addresses, done_fits, says_done, says_when, speaks_to
 
 __all__ = ["DANGLING", "EXPLAIN_SENTENCES", "REASON", "KINDS", "explanation", "explanation_shape", "first_sentence", "lead_sentences", "newest",
-           "question_kind", "story_lead", "topic"]
+           "question_kind", "still_to_come", "story_lead", "topic"]
 
 KINDS = ("factoid", "explanatory", "latest")
 EXPLAIN_SENTENCES = 3
@@ -156,31 +156,16 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
     the question does not use ("hurt itself with an aggressive schedule"), where word overlap and similarity rank a
     restatement of the event first. Only the articles' sentences are shown; the draft never is."""
     shape = explanation_shape(question)
-    named = {w for name in terms.names for w in name}
-    asked = {w for w in content_words(_ASKING.sub(" ", question))
-             if w not in named and w not in _QUESTION_WORDS and not says_when(w)}
-    whether, to_come = bool(_YES_OR_NO.match(question)), False
-    about = _about_the_topic(item.hit for item in evidence)  # not a sentence of another story that shares words
-    usable, told = [], []
-    for item in evidence:
-        if not addresses(terms, item.hit) or not _whole_sentence(item.text) or _is_question(item.text, question) \
-                or item.overlap + item.similarity < MIN_EXPLAIN_SCORE:
-            continue
-        if whether and not done_fits(question, item.text):
-            to_come = True  # it says what was asked is still to come ("they will vote")
-            continue
-        share = len(asked & content_words(item.text)) / len(asked) if asked else 0.0
-        if item.hit.article_id not in about or asked and not share and item.similarity < SAYS_IT_OTHERWISE:
-            continue  # another story, or it names the subject but says nothing of what is asked (in any words)
-        usable.append(item)
-        told.append(share)
-    if to_come and not any(says_done(question, u.text) for u in usable):
+    whether = bool(_YES_OR_NO.match(question))
+    if still_to_come(evidence, terms, question) is not None:
         return []  # the articles say it is to come, never that it was: they do not say whether it happened
+    usable, told, _ = _usable(evidence, terms, question)
     if likely and usable:  # scored over the whole evidence, as the model was fitted; the rest scores lowest
         probability = dict(zip((id(e) for e in evidence[:SENTENCE_POOL]), likely(list(evidence[:SENTENCE_POOL]))))
         base = [probability.get(id(item), -1.0) for item in usable]
     else:
         base = [t + item.similarity + 0.3 * item.overlap for t, item in zip(told, usable)]
+    asked = _asked(question, terms)  # a reason counts when its sentence says what it is the reason for
     ranked = sorted(((b + (REASON_BONUS if shape == "why" and (share or not asked) and REASON.search(item.text) else 0.0), item)
                      for b, share, item in zip(base, told, usable)), key=lambda pair: -pair[0])
     stated = any(REASON.search(item.text) for _, item in ranked[:2])  # a reason in so many words
@@ -211,6 +196,57 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
         chosen += unit
     return _in_reading_order(chosen, newest_first=whether or shape in ("happened", "summary"),
                              first={e.hit.article_id for e in opening if e in chosen})
+
+
+def still_to_come(evidence: Sequence[Evidence], terms: KeyTerms, question: str) -> Evidence | None:
+    """Why a yes-or-no question of whether something was done gets no explanation, when that is the reason: the
+    newest sentence that says it is still to come ("Members will vote on the offer Sunday."), when no sentence says
+    it was done; None otherwise.
+
+    >>> from rag.answer.terms import key_terms
+    >>> def said(text, day): return Evidence(text, Hit("c", day, text, 0.9, 0, "", None, None, day), 0.5, 0.5)
+    >>> vote = "Did the union members vote on the offer?"
+    >>> evidence = [said("The union members will vote on the offer on Sunday.", "2025-09-10"),
+    ...             said("The union members are expected to vote on the offer soon.", "2025-09-01")]
+    >>> still_to_come(evidence, key_terms(vote), vote).hit.published
+    '2025-09-10'
+    >>> still_to_come(evidence + [said("The union members voted on the offer.", "2025-09-15")], key_terms(vote), vote)
+    """
+    usable, _, pending = _usable(evidence, terms, question)
+    if not pending or any(says_done(question, u.text) for u in usable):
+        return None
+    return max(pending, key=lambda item: item.hit.published or "")
+
+
+def _usable(evidence: Sequence[Evidence], terms: KeyTerms, question: str) -> tuple[list[Evidence], list[float], list[Evidence]]:
+    """The sentences that may explain (about the subject, whole, closer to the question than MIN_EXPLAIN_SCORE, of a
+    story about it, saying something of what is asked), each one's share of the question's other words, and, for a
+    yes-or-no question of whether something was done, the sentences that say it is still to come ("they will vote")."""
+    asked = _asked(question, terms)
+    whether = bool(_YES_OR_NO.match(question))
+    about = _about_the_topic(item.hit for item in evidence)  # not a sentence of another story that shares words
+    usable, told, pending = [], [], []
+    for item in evidence:
+        if not addresses(terms, item.hit) or not _whole_sentence(item.text) or _is_question(item.text, question) \
+                or item.overlap + item.similarity < MIN_EXPLAIN_SCORE:
+            continue
+        if whether and not done_fits(question, item.text):
+            pending.append(item)  # it says what was asked is still to come
+            continue
+        share = len(asked & content_words(item.text)) / len(asked) if asked else 0.0
+        if item.hit.article_id not in about or asked and not share and item.similarity < SAYS_IT_OTHERWISE:
+            continue  # another story, or it names the subject but says nothing of what is asked (in any words)
+        usable.append(item)
+        told.append(share)
+    return usable, told, pending
+
+
+def _asked(question: str, terms: KeyTerms) -> set[str]:
+    """What the question asks about the things it names: its other words ("closed" in "why was the Elm Street bridge
+    closed"), without those that ask for the kind of answer or a time."""
+    named = {w for name in terms.names for w in name}
+    return {w for w in content_words(_ASKING.sub(" ", question))
+            if w not in named and w not in _QUESTION_WORDS and not says_when(w)}
 
 
 def _about_the_topic(hits: Iterable[Hit]) -> set[str]:
