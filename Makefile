@@ -75,9 +75,12 @@ UNANSWERABLE_GATES := --min abstention_accuracy=91
 # Since what happened is not answered by what was to come ("will elect", `done_fits`; 2026-12-07, EPYC): abstention
 # 88.0 (22 of 25), default and --strict; gates raised 76 -> 84. Since explanations keep to the stories the ranker
 # finds about the question (ABOUT_SHARE): contains 67.4 (31 of 46), default and --strict; gates raised 63 -> 65.
-READER_NEWS_GATES := --min contains=65 --min abstention_accuracy=84 --min answer_words_p50=15 --max answer_words_p50=60
-# With --strict (the support check, README "Abstention's limit"): abstention 88.0, contains 67.4 (2026-12-07, EPYC).
-STRICT_READER_NEWS_GATES := --min contains=65 --min abstention_accuracy=84
+# Since a reason lifts a "why" sentence only when the sentence says what it is the reason for, and a fact is not
+# answered from a sentence whose years all come before the question's (2026-12-08, EPYC): contains 69.6 (32 of 46),
+# abstention 92.0 (23 of 25), median 59.0 words, default and --strict; gates raised 65 -> 67 and 84 -> 88.
+READER_NEWS_GATES := --min contains=67 --min abstention_accuracy=88 --min answer_words_p50=15 --max answer_words_p50=60
+# With --strict (the support check, README "Abstention's limit"): abstention 92.0, contains 69.6 (2026-12-08, EPYC).
+STRICT_READER_NEWS_GATES := --min contains=67 --min abstention_accuracy=88
 # Follow-ups: 50 on the Xeon with AMX, 40 on an AMD EPYC with avx512_bf16 for the same code (f274fa5: "Where was the
 # plane headed?" is answered "Honolulu" on one and "Kentucky" on the other), so the gate keeps one question of slack
 # below the EPYC's 40 (lowered 40 -> 30 on 2026-12-07).
