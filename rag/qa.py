@@ -60,7 +60,7 @@ log = logging.getLogger("newsqa.qa")
 
 _DRAFT = CANDIDATE_FEATURES.index("draft")  # the column of a candidate's agreement with the LLM's draft
 # Declining whether something was done when the articles only say it is to come; the sentence that says so follows.
-STILL_TO_COME = "The articles do not say that it happened; the newest of them says it is still to come:"
+STILL_TO_COME = "The articles do not say that it happened, only that it is to come:"
 
 
 def check_question(question: object, max_chars: int = 2000) -> str:
@@ -170,7 +170,7 @@ class QA(Runnable[QAInput, Answer]):
                                  if explanation_shape(query) in ("happened", "summary") else (),
                                  likely=self._sentence_model(query), pointed=self._pointer(query))
             yield self._explained(chosen, _timings(started, retrieved_at), context,
-                                  pending=None if chosen else still_to_come(evidence, terms, query))
+                                  pending=() if chosen else still_to_come(evidence, terms, query))
         else:
             evidence = self.evidence(query, hits, vector)
             draft = self.llm.invoke(self.llm.prompt(query, evidence), stop=["\n"]) if evidence else ""
@@ -294,11 +294,12 @@ class QA(Runnable[QAInput, Answer]):
         return Answer(text=text, abstained=False, citations=tuple(quotes[a] for a in articles),
                       timings=_timings(started, retrieved_at), draft=reply, **context)
 
-    def _explained(self, chosen: Sequence[Evidence], timings, context, pending: Evidence | None = None) -> Answer:
+    def _explained(self, chosen: Sequence[Evidence], timings, context, pending: Sequence[Evidence] = ()) -> Answer:
         """The chosen sentences, each followed by the number of its article's citation. None chosen: the articles do
-        not say; when what was asked is still to come in them (`pending`), that is said, and where."""
-        if not chosen and pending is not None:
-            text, cited = numbered([pending])
+        not say; when they only say that what was asked is still to come (`pending`: `still_to_come`), that is said,
+        and where."""
+        if not chosen and pending:
+            text, cited = numbered(pending)
             return Answer(text=f"{STILL_TO_COME} {text}",
                           abstained=True, citations=cited, timings=timings, **context)
         if not chosen:

@@ -201,6 +201,37 @@ def test_whether_it_happened_is_declined_with_the_sentence_that_says_it_is_to_co
     assert not answer.abstained and "voted to accept" in answer.text and answer.citations[0].article_id == "ferry-2"
 
 
+def test_what_is_to_come_in_another_story_is_never_quoted_as_what_the_articles_say():
+    from ingest.store import Hit
+    from rag.answer.evidence import Evidence
+    from rag.answer.shapes import explanation, still_to_come
+    from rag.answer.terms import key_terms
+
+    question = "Did the Riverton ferry crews vote to accept the new contract?"
+    own = "Riverton ferry crews will vote on the new contract on Wednesday, their union said."
+    other = "Riverton ferry crews will vote on the new contract, a reader's letter said."
+    ferry = Hit("f:0", "f", own, 0.7, 0, "Ferry crews to vote", None, None, "2026-05-01", relevance=0.8)
+    letter = Hit("l:0", "l", other, 0.7, 0, "Letters", None, None, "2026-05-03", relevance=0.05)
+    evidence = [Evidence(own, ferry, 0.6, 0.6, 0.8), Evidence(other, letter, 0.6, 0.6, 0.8)]
+    assert explanation(evidence, key_terms(question), question) == []
+    assert [e.text for e in still_to_come(evidence, key_terms(question), question)] == [own]  # not the newer letter
+
+
+def test_a_reason_lifts_a_why_sentence_only_when_it_says_what_it_is_the_reason_for():
+    from ingest.store import Hit
+    from rag.answer.evidence import Evidence
+    from rag.answer.shapes import explanation
+    from rag.answer.terms import key_terms
+
+    question = "Why did the Riverton bridge close?"
+    guide = "A travel guide named Riverton among places to avoid because of crowds."
+    cracks = "Engineers found deep cracks in the bridge's supports last week."
+    hit = Hit("b:0", "b", f"{guide} {cracks}", 0.7, 0, "Riverton bridge closes", None, None, "2026-05-01")
+    evidence = [Evidence(guide, hit, 0.2, 0.6, 0.62), Evidence(cracks, hit, 0.4, 0.6, 0.6)]
+    chosen = explanation(evidence, key_terms(question), question, limit=1)
+    assert [c.text for c in chosen] == [cracks]  # the guide's "because" is not about the closing
+
+
 def test_an_explanation_keeps_to_the_stories_the_ranker_finds_about_the_question():
     from ingest.store import Hit
     from rag.answer.evidence import Evidence

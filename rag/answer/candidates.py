@@ -310,13 +310,14 @@ def counts_what_is_asked(question: str, candidate: Candidate) -> bool:
     ...  for t in ("7", "28", "104")]
     [True, False, True]
     >>> share = Evidence("It will close 13% of its stores.", None, 0.5, 0.5)
-    >>> counts_what_is_asked("How many stores will close?", Candidate("13%", "number", share, 15))
-    False
+    >>> [counts_what_is_asked(q, Candidate("13%", "number", share, 15))
+    ...  for q in ("How many stores will close?", "How many percent of its stores will close?")]
+    [False, True]
     """
     counted = _COUNTED_WORDS.search(question)
     if candidate.kind != "number" or not counted:
         return True
-    if _SHARE.search(candidate.text):
+    if _SHARE.search(candidate.text) and not _SHARE.match(counted.group(1)):  # "how many percent" asks for one
         return False
     asked = {stem(w) for w in _leading_content(counted.group(1))}
     unit = {stem(w) for w in _leading_content(candidate.evidence.text[candidate.start + len(candidate.text):])}

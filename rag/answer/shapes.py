@@ -83,8 +83,11 @@ _WHY = re.compile(_REQUEST + r"(?:why|how come|what (?:caused|led to|(?:was|is) 
 REASON = re.compile(r"\b(because|due to|in an attempt|in order to|so that|as a result|aimed|in protest|to protest|"
                      r"in response|citing|blamed|the reason|caused by|seeking to|trying to|in a bid)\b", re.I)
 # A sentence that announces what follows ("Here's what we know about ...", a linked story's "UPS plane crash: Here's
-# what we know ..."), unless it goes on to say it after a colon ("Here's the deal: ...").
-_SIGNPOST = re.compile(r"(?:^|:\s)[\"“‘']?Here(?:'s|’s| is| are)\b(?![^:]*:\s*\S)")
+# what we know ..."), unless it goes on to say it after a colon ("Here's the deal: ..."; not a time's "3:30").
+_SIGNPOST = re.compile(
+    r"(?:^|[:—–]\s+|\s-\s)[\"“‘']?(?:so,?\s+)?here(?:'s|’s|\s+is|\s+are)\s+(?:what|how|why|where|when|who|which|everything|"
+    r"more|some|a\s+(?:look|list|timeline|breakdown|rundown|guide|recap)|the\s+(?:latest|list|timeline|details))\b"
+    r"(?![^:]*:\s+\S)", re.I)
 _QUESTION_WORDS = {"why", "how", "what", "happen", "caus", "reason", "led", "explain", "describ", "summariz", "tell"}
 
 
@@ -157,18 +160,19 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
     restatement of the event first. Only the articles' sentences are shown; the draft never is."""
     shape = explanation_shape(question)
     whether = bool(_YES_OR_NO.match(question))
-    if still_to_come(evidence, terms, question) is not None:
+    usable, told, pending = _usable(evidence, terms, question)
+    if _only_to_come(question, usable, pending):
         return []  # the articles say it is to come, never that it was: they do not say whether it happened
-    usable, told, _ = _usable(evidence, terms, question)
     if likely and usable:  # scored over the whole evidence, as the model was fitted; the rest scores lowest
         probability = dict(zip((id(e) for e in evidence[:SENTENCE_POOL]), likely(list(evidence[:SENTENCE_POOL]))))
         base = [probability.get(id(item), -1.0) for item in usable]
     else:
         base = [t + item.similarity + 0.3 * item.overlap for t, item in zip(told, usable)]
     asked = _asked(question, terms)  # a reason counts when its sentence says what it is the reason for
-    ranked = sorted(((b + (REASON_BONUS if shape == "why" and (share or not asked) and REASON.search(item.text) else 0.0), item)
-                     for b, share, item in zip(base, told, usable)), key=lambda pair: -pair[0])
-    stated = any(REASON.search(item.text) for _, item in ranked[:2])  # a reason in so many words
+    reasons = {id(item) for share, item in zip(told, usable) if (share or not asked) and REASON.search(item.text)}
+    ranked = sorted(((b + (REASON_BONUS if shape == "why" and id(item) in reasons else 0.0), item)
+                     for b, item in zip(base, usable)), key=lambda pair: -pair[0])
+    stated = any(id(item) in reasons for _, item in ranked[:2])  # a reason in so many words
     if pointed and ranked and ((shape == "why" and not stated) or (shape == "how" and _HOW.match(question))):
         pick = _pointed_at(evidence, terms, question, pointed)
         if pick is not None:  # chosen first, and one more sentence (the ranking's best) however long the pick is
@@ -198,24 +202,34 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
                              first={e.hit.article_id for e in opening if e in chosen})
 
 
-def still_to_come(evidence: Sequence[Evidence], terms: KeyTerms, question: str) -> Evidence | None:
-    """Why a yes-or-no question of whether something was done gets no explanation, when that is the reason: the
-    newest sentence that says it is still to come ("Members will vote on the offer Sunday."), when no sentence says
-    it was done; None otherwise.
+def still_to_come(evidence: Sequence[Evidence], terms: KeyTerms, question: str) -> list[Evidence]:
+    """What the articles say instead when a yes-or-no question of whether something was done is declined because they
+    only say it is to come: the newest such sentence of a story about the question ("Members will vote on the offer
+    Sunday."; with the sentence before it when it opens pointing back); [] when that is not why, or none stands alone.
 
     >>> from rag.answer.terms import key_terms
     >>> def said(text, day): return Evidence(text, Hit("c", day, text, 0.9, 0, "", None, None, day), 0.5, 0.5)
     >>> vote = "Did the union members vote on the offer?"
     >>> evidence = [said("The union members will vote on the offer on Sunday.", "2025-09-10"),
     ...             said("The union members are expected to vote on the offer soon.", "2025-09-01")]
-    >>> still_to_come(evidence, key_terms(vote), vote).hit.published
-    '2025-09-10'
+    >>> [e.hit.published for e in still_to_come(evidence, key_terms(vote), vote)]
+    ['2025-09-10']
     >>> still_to_come(evidence + [said("The union members voted on the offer.", "2025-09-15")], key_terms(vote), vote)
+    []
     """
+    if not _YES_OR_NO.match(question):
+        return []
     usable, _, pending = _usable(evidence, terms, question)
-    if not pending or any(says_done(question, u.text) for u in usable):
-        return None
-    return max(pending, key=lambda item: item.hit.published or "")
+    if not _only_to_come(question, usable, pending):
+        return []
+    about = _about_the_topic(item.hit for item in evidence)
+    newest_first = sorted(pending, key=lambda item: item.hit.published or "", reverse=True)
+    return next((unit for item in newest_first if item.hit.article_id in about and (unit := _standing_alone(item))), [])
+
+
+def _only_to_come(question: str, usable: Sequence[Evidence], pending: Sequence[Evidence]) -> bool:
+    """Whether the articles say what was asked is to come (`pending`) and no sentence says it was done."""
+    return bool(pending) and not any(says_done(question, item.text) for item in usable)
 
 
 def _usable(evidence: Sequence[Evidence], terms: KeyTerms, question: str) -> tuple[list[Evidence], list[float], list[Evidence]]:
@@ -316,9 +330,11 @@ def _whole_sentence(text: str) -> bool:
     (True, False)
     >>> _whole_sentence("Which airlines had the most on-time arrivals in 2022?")
     False
-    >>> [_whole_sentence(s) for s in ("Here's a timeline of the bankruptcy.", "Plane crash: Here's what we know so far.",
-    ...  "Here's the deal: fraud is rampant.")]
-    [False, False, True]
+    >>> [_whole_sentence(s) for s in ("Here's a timeline of the bankruptcy.", "Plane crash: here's what we know so far.",
+    ...  "Here's what we know about the 3:30 p.m. crash.", "So here's what happened next.")]
+    [False, False, False, False]
+    >>> [_whole_sentence(s) for s in ("Here's the deal: fraud is rampant.", "Here is a man who served 30 years.")]
+    [True, True]
     """
     text = text.strip()
     return len(text.split()) >= 5 and not re.match(r"[,;:.)\]}–—-]", text) and not _SIGNPOST.search(text) \

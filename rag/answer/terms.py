@@ -225,8 +225,11 @@ def _done(question: str, sentence: str) -> bool | None:
 
     >>> _done("Did the pound recover? (about: What caused the pound to plunge?)", "The pound plunged 5%.") is None
     True
+    >>> _done("Did it pass? (about: Did the Senate vote? (about: What is the bill?))", "The Senate voted on it.") is None
+    True
     """
-    question = _PARENTHESES.sub("", question)
+    while _PARENTHESES.search(question):  # innermost first: a follow-up of a follow-up nests its context
+        question = _PARENTHESES.sub("", question)
     found = _ASKS_DONE.search(question)
     if not found or _ASKS_PLAN.match(question):
         return None
@@ -269,7 +272,10 @@ def _done_forms(verb: str) -> set[str]:
     return forms
 
 
-_YEAR = re.compile(r"(?<![\d,.$])\b(?:19|20)\d\d\b(?!,\d)")  # a year, not "2,020" or "$2000"
+# A year an event is told in ("In October 2021, ..."), not an amount ("$2000", "£1999"), and, in a question, not a year
+# something is due by ("pledged to withdraw by 2026").
+_TOLD_YEAR = re.compile(r"(?<![\d,.$£€])\b(?:1[89]|20)\d\d\b(?!,\d)")
+_DUE_YEAR = re.compile(r"\b(?:by|until|till|through|before|ahead of)\s+(?:the end of\s+)?(?:\w+\s+)?(?:1[89]|20)\d\d\b", re.I)
 
 
 def tense_fits(question: str, sentence: str) -> bool:
@@ -284,6 +290,10 @@ def tense_fits(question: str, sentence: str) -> bool:
     False
     >>> tense_fits("Who was elected in 2022?", "Lee, first elected in 2018, won again in 2022.")
     True
+    >>> tense_fits("How many troops did Spain pledge to withdraw by 2026?", "In 2024, Spain pledged to withdraw 500 troops.")
+    True
+    >>> tense_fits("How much did the 2022 upgrade cost?", "The upgrade cost $2000, the council said.")
+    True
     >>> tense_fits("Who will win the final?", "Tickets for the final between Spain and Brazil cost $200.")
     False
     >>> tense_fits("Who will win the final?", "Brazil is favored to win the final on Sunday.")
@@ -294,5 +304,5 @@ def tense_fits(question: str, sentence: str) -> bool:
     True
     """
     future = not _ASKS_FUTURE.search(question) or bool(_STATES_FUTURE.search(sentence))
-    asked, told = ({int(y) for y in _YEAR.findall(text)} for text in (question, sentence))
+    asked, told = ({int(y) for y in _TOLD_YEAR.findall(text)} for text in (_DUE_YEAR.sub("", question), sentence))
     return future and done_fits(question, sentence) and not (asked and told and max(told) < min(asked))
