@@ -109,8 +109,8 @@ _WHO = re.compile(r"^\s*who\b", re.I)
 # "Who did Kohl's name as interim CEO?" asks for the object: its answer does not go where "who" stood.
 _WHO_OBJECT = re.compile(r"^\s*who\s+(?:did|does|do)\b", re.I)
 # A request for a story rather than a question about it ("Summarize ...", "What happened with ...", "Latest on ...").
-_TELLS_A_STORY = re.compile(r"\bsummari[sz]e\b|\bwhat happened\b|\b(?:latest|news)\s+(?:on|about)\b|\btell me about\b",
-                            re.I)
+_TELLS_A_STORY = re.compile(r"\bsummari[sz]e\b|\b(?:overview|summary|rundown)\b|\bwhat happened\b|\b(?:latest|news)\s+(?:on|about)\b|"
+                            r"\btell me about\b", re.I)
 
 
 def is_follow_up(question: str) -> bool:
@@ -182,8 +182,8 @@ def _subject(previous: Turn) -> str:
 
     >>> _subject(Turn("Summarize the news about the Jets' coaching search")), _subject(Turn("Who won?", "Spain"))
     ("Jets' coaching search", 'Who won? Spain')
-    >>> _subject(Turn("What happened to Kohl's CEO?"))
-    'Kohl CEO'
+    >>> _subject(Turn("What happened to Kohl's CEO?")), _subject(Turn("Give me a summary of Walgreens' store closings."))
+    ('Kohl CEO', "Walgreens' store closings")
     """
     about = topic(previous.question) if _TELLS_A_STORY.search(previous.question) else ""
     about = re.sub(r"^(?:to|at|in|with|for|on|about)\s+", "", about)  # "What happened to X?" is about X
