@@ -146,12 +146,13 @@ def explanation(evidence: Sequence[Evidence], terms: KeyTerms, question: str, li
     Sentences are ranked by `likely` (the learned sentence model's probability that a sentence answers), else by
     what the question asks about the named things (its other words: "closed" in "why was the Elm Street bridge
     closed"), since every sentence about the bridge names it; the names only decide which passages may speak
-    (`addresses`). A "why" prefers a sentence that gives a reason; "what happened" and "summarize" start from the
-    story's lead (`leads`: the first sentences of the best articles; only of the article that holds the best sentence,
-    or of the two best articles for a summary), then the other stories newest first. A yes-or-no question ("Are the
-    strikes over?") starts from the newest story its best sentences tell: that is where it is settled. Whether something
-    was done ("Did the crews vote to accept it?") is never settled by a sentence that says it is to come ("will vote",
-    `done_fits`): when the articles say so and no sentence says it was done ("voted"), [] (they do not say whether).
+    (`addresses`). A "why" prefers a sentence that gives a reason for what is asked (one that shares a word of it);
+    "what happened" and "summarize" start from the story's lead (`leads`: the first sentences of the best articles;
+    only of the article that holds the best sentence, or of the two best articles for a summary), then the other
+    stories newest first. A yes-or-no question ("Are the strikes over?") starts from the newest story its best sentences
+    tell: that is where it is settled. Whether something was done ("Did the crews vote to accept it?") is never settled
+    by a sentence that says it is to come ("will vote", `done_fits`): when the articles say so and no sentence says it
+    was done ("voted"), [] (they do not say whether; `still_to_come` gives what they say instead).
 
     A "how ...?", or a "why" whose two best sentences give no reason in so many words ("because", "aimed to"), always
     says the sentence the LLM points at (`pointed`: its draft answer, given the first POINTED_SENTENCES sentences
